@@ -1,0 +1,93 @@
+"""Command line: a thin layer over the library (``policy-assistant ingest | ask | serve | eval``)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from assistant.settings import get_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="policy-assistant", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    ingest_cmd = commands.add_parser("ingest", help="index documents (default: the bundled corpus)")
+    ingest_cmd.add_argument("paths", nargs="*", type=Path)
+    ingest_cmd.add_argument("--rebuild", action="store_true", help="re-embed everything from scratch")
+    ingest_cmd.set_defaults(run=run_ingest)
+
+    ask_cmd = commands.add_parser("ask", help="answer one question")
+    ask_cmd.add_argument("question")
+    ask_cmd.add_argument("--json", action="store_true", help="print the answer as one JSON object")
+    ask_cmd.add_argument("--doc", action="append", default=[], help="restrict to a document (file name or id); repeatable")
+    ask_cmd.set_defaults(run=run_ask)
+
+    serve_cmd = commands.add_parser("serve", help="start the chat UI")
+    serve_cmd.add_argument("--host")
+    serve_cmd.add_argument("--port", type=int)
+    serve_cmd.set_defaults(run=run_serve)
+
+    eval_cmd = commands.add_parser("eval", help="run an evaluation set through answer()")
+    eval_cmd.add_argument("--qa", type=Path, default=None)
+    eval_cmd.add_argument("--k", type=int, default=5)
+    eval_cmd.add_argument("--dump", type=Path)
+    eval_cmd.add_argument("--report", type=Path)
+    eval_cmd.add_argument("--thresholds", type=Path, help="fail (exit 1) when a metric is below these")
+    eval_cmd.add_argument("--no-baseline", action="store_true", help="skip the tutorial-setup baseline row")
+    eval_cmd.set_defaults(run=run_eval)
+
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        print("Interrupted; the previous index is unchanged.", file=sys.stderr)
+        return 130
+
+
+def run_ingest(args) -> int:
+    from assistant.index import IndexUnavailable
+    from ingest.load import LoadError
+    from ingest.pipeline import IngestError, ingest
+
+    try:
+        summary = ingest(get_settings(), args.paths or None, rebuild=args.rebuild, progress=sys.stderr.isatty())
+    except (IngestError, LoadError, IndexUnavailable) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(summary.describe())
+    return 0
+
+
+def run_ask(args) -> int:
+    from assistant.answer import answer
+    from assistant.index import IndexUnavailable
+
+    try:
+        result = answer(args.question, filters={"documents": args.doc} if args.doc else None)
+    except IndexUnavailable as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(result.to_dump(), ensure_ascii=False))
+    else:
+        print(result.markdown_with_sources())
+    return 0
+
+
+def run_serve(args) -> int:
+    from assistant.ui import serve
+
+    serve(get_settings(), host=args.host, port=args.port)
+    return 0
+
+
+def run_eval(args) -> int:
+    from assistant.evaluate import run_cli
+
+    return run_cli(args, get_settings())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,430 @@
+"""The offline, deterministic answerer: it only quotes and arranges the documents.
+
+One builder per kind of question — responsibility records (forward and reverse),
+document facts (文号, dates), section listings, comparisons, and the general case of
+best-supported sentences — each returning Markdown with [n] markers. Before any of
+them, the refusal checks decide whether the documents support an answer at all: a
+wrong agency or number is worse than "the documents do not say".
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.answer import Answer, Citation
+from assistant.glossary import gloss
+from assistant.index import PolicyIndex
+from assistant.query import QueryPlan, jurisdiction_aliases
+from assistant.retrieve import Passage
+from assistant.text import sentences
+from ingest.chunk import Chunk
+from ingest.records import ResponsibilityRecord
+
+QUESTION_WORDS = frozenset(
+    "哪些 什么 多少 如何 怎样 怎么 是否 哪个 哪 几 几项 几个 请问 介绍 一下 主要 内容 有关 关于 相关 提出 规定 要求 明确 "
+    "文件 方案 规划 实施 实施方案 通知 工作 单位 部门 方面 情况 具体 分别 各自 比较 对比 相比 不同 区别 目标 计划 打算 "
+    "牵头 负责 参加 参与 哪一 一个 这个 那个 我们 你们 他们 提到 说 讲 列出 列举 包括 呢 吗 到底 应该 需要 可以 能".split())
+# Verbs and measure words that every plan uses: their absence from one document proves nothing.
+GENERIC_WORDS = frozenset(
+    "达到 超过 提高 提升 加强 开展 实施 建设 推进 完善 推动 支持 建立 健全 促进 加大 组织 培养 培育 培训 发展 落实 "
+    "每年 年度 全年 以上 不少 不低于 比例 数量 面积 人数 个数 万人 人次 平方米".split())
+MIN_COVERAGE = 0.34          # share of the question's weighted terms a supporting sentence must hold
+MAX_SENTENCES = 3
+NUMBER = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％|万|亿|人|个|名|家|所|站|项|次|平方米|公里)?")
+
+
+@dataclass
+class Evidence:
+    plan: QueryPlan
+    passages: list[Passage]
+    index: PolicyIndex
+    sources: list[str] | None
+
+
+@dataclass
+class Citations:
+    """Numbers passages in the order the answer first cites them."""
+    items: list[Citation] = field(default_factory=list)
+
+    def cite(self, chunk: Chunk) -> str:
+        for citation in self.items:
+            if citation.chunk_id == chunk.chunk_id:
+                return f"[{citation.number}]"
+        number = len(self.items) + 1
+        self.items.append(Citation(number, chunk.chunk_id, chunk.source, chunk.title, chunk.doc_number,
+                                   chunk.jurisdiction, chunk.section, chunk.text, chunk.start, chunk.end))
+        return f"[{number}]"
+
+
+def compose_extractive(evidence: Evidence) -> Answer:
+    plan = evidence.plan
+    for builder in (refuse_unknown_place, answer_reverse_responsibility, answer_responsibility, answer_document_fact,
+                    answer_section_list, answer_comparison, refuse_unsupported, answer_with_sentences):
+        result = builder(evidence)
+        if result is not None:
+            text, citations, abstained = result
+            return Answer(question=plan.question, text=text, citations=citations.items, retrieved=evidence.passages,
+                          abstained=abstained, standalone_question=plan.standalone)
+    raise AssertionError("answer_with_sentences always answers")
+
+
+# ------------------------------------------------------------------ wording
+
+def says(plan: QueryPlan, chinese: str, english: str) -> str:
+    return english if plan.language == "en" else chinese
+
+
+def not_stated(plan: QueryPlan, topic: str = "") -> str:
+    return says(plan, f"所提供的文件中没有{topic or '与此问题直接相关'}的规定。",
+                f"The documents do not state {topic or 'this'}.")
+
+
+def place_label(plan: QueryPlan, jurisdiction: str) -> str:
+    if plan.language == "en":
+        english = gloss(jurisdiction)
+        return f"{english} ({jurisdiction})" if english else jurisdiction
+    return jurisdiction
+
+
+def agency_label(plan: QueryPlan, name: str) -> str:
+    english = gloss(name) if plan.language == "en" else ""
+    return f"{name} ({english})" if english else name
+
+
+def document_label(chunk_or_info) -> str:
+    number = getattr(chunk_or_info, "doc_number", "")
+    return f"《{chunk_or_info.title}》" + (f"（{number}）" if number else "")
+
+
+# ------------------------------------------------------------------ question terms and support
+
+def question_terms(evidence: Evidence, include_expansions: bool = True) -> dict[str, float]:
+    """Content words of the question that the corpus uses, weighted by rarity (idf)."""
+    plan, index = evidence.plan, evidence.index
+    text = plan.search_text if include_expansions else plan.standalone
+    place_forms = set(jurisdiction_aliases(index.documents))
+    terms = {}
+    for token in index.segmenter.tokens(text):
+        if token in QUESTION_WORDS or token in place_forms or len(token) < 2 and not token.isdigit():
+            continue
+        weight = index.idf(token)
+        if weight > 0:
+            terms[token] = weight
+    return terms
+
+
+def coverage(sentence: str, terms: dict[str, float]) -> float:
+    total = sum(terms.values())
+    return sum(w for t, w in terms.items() if t in sentence) / total if total else 0.0
+
+
+@dataclass(frozen=True)
+class Scored:
+    sentence: str
+    passage: Passage
+    score: float
+
+
+def best_sentences(evidence: Evidence, terms: dict[str, float], passages: list[Passage] | None = None) -> list[Scored]:
+    wants_number = bool(evidence.plan.intents & {"figure"})
+    scored = []
+    for passage in passages if passages is not None else evidence.passages:
+        for sentence in sentences(passage.chunk.text):
+            score = coverage(sentence, terms)
+            if wants_number and NUMBER.search(sentence):
+                score += 0.15
+            score -= 0.01 * passage.rank        # ties go to the better-ranked passage
+            scored.append(Scored(sentence, passage, score))
+    scored.sort(key=lambda s: -s.score)
+    return scored
+
+
+# ------------------------------------------------------------------ refusals
+
+def refuse_unknown_place(evidence: Evidence):
+    plan = evidence.plan
+    if not plan.unknown_places or plan.jurisdictions:
+        return None
+    covered = "、".join(sorted({info.jurisdiction for info in evidence.index.documents.values() if info.jurisdiction}))
+    place = "、".join(plan.unknown_places)
+    text = says(plan, f"所提供的文件中没有关于{place}的规定。现有文件涵盖：{covered}。",
+                f"The documents do not cover {place}. They cover: {covered}.")
+    return _with_closest(evidence, text)
+
+
+def refuse_unsupported(evidence: Evidence):
+    """No passage in scope holds enough of the question: say so rather than guess."""
+    plan = evidence.plan
+    missing = terms_missing_in_scope(evidence)
+    if missing:
+        scope = "、".join(plan.jurisdictions) or says(plan, "所选文件", "the selected documents")
+        topic = "、".join(f"“{t}”" for t in missing)
+        text = says(plan, f"所提供的文件中，{scope}的文件没有提到{topic}。",
+                    f"The documents for {scope} do not mention {topic}.")
+        return _with_closest(evidence, text)
+    terms = question_terms(evidence)
+    best = best_sentences(evidence, terms)
+    if not evidence.passages or not terms or not best or best[0].score + 0.01 * best[0].passage.rank < MIN_COVERAGE:
+        return _with_closest(evidence, not_stated(plan))
+    return None
+
+
+def terms_missing_in_scope(evidence: Evidence) -> list[str]:
+    """Question words found elsewhere in the corpus but never in the documents asked about."""
+    if not evidence.sources or evidence.plan.language == "en":
+        return []
+    index, scope = evidence.index, set(evidence.sources)
+    missing = []
+    for term in question_terms(evidence, include_expansions=False):
+        if len(term) < 2 or term.isdigit() or term in GENERIC_WORDS:
+            continue
+        positions = index.chunks_with_token(term)
+        if len(positions) and not any(index.chunks[i].source in scope for i in positions):
+            missing.append(term)
+    return _drop_parts(missing)
+
+
+def _drop_parts(terms: list[str]) -> list[str]:
+    return [t for t in terms if not any(t != other and t in other for other in terms)]
+
+
+def _with_closest(evidence: Evidence, text: str):
+    citations = Citations()
+    closest = evidence.passages[:2]
+    if closest:
+        label = says(evidence.plan, "最接近的段落：", "Closest passages:")
+        lines = [f"> {p.chunk.text[:160]}{'…' if len(p.chunk.text) > 160 else ''} {citations.cite(p.chunk)}" for p in closest]
+        text = f"{text}\n\n{label}\n\n" + "\n>\n".join(lines)
+    return text, citations, True
+
+
+# ------------------------------------------------------------------ responsibility (责任分工)
+
+def records_in_scope(evidence: Evidence) -> list[ResponsibilityRecord]:
+    scope = set(evidence.sources or evidence.index.documents)
+    return [r for r in evidence.index.records if r.source in scope]
+
+
+def record_chunk(evidence: Evidence, record: ResponsibilityRecord) -> Chunk:
+    return evidence.index.chunk_by_id[record.chunk_id]
+
+
+def answer_responsibility(evidence: Evidence):
+    plan = evidence.plan
+    if "responsibility" not in plan.intents:
+        return None
+    terms = question_terms(evidence)
+    scored = [(coverage("".join(r.section_path[1:]), terms), r) for r in records_in_scope(evidence)]
+    scored = [(score, r) for score, r in scored if score > 0]
+    if not scored:
+        return None
+    best = max(score for score, _ in scored)
+    chosen = _one_per_jurisdiction([r for score, r in scored if score >= best - 1e-9])
+    citations = Citations()
+    wants_participants = bool(re.search(r"参加|参与|配合|participat|take part|involved", plan.standalone, re.I))
+    lines = [_describe_record(plan, r, citations.cite(record_chunk(evidence, r)), wants_participants) for r in chosen]
+    quotes = [f"> {r.text} {citations.cite(record_chunk(evidence, r))}" for r in chosen]
+    return "\n\n".join(lines) + "\n\n" + "\n>\n".join(quotes), citations, False
+
+
+def _one_per_jurisdiction(records: list[ResponsibilityRecord]) -> list[ResponsibilityRecord]:
+    seen, chosen = set(), []
+    for record in records:
+        if record.source not in seen:
+            seen.add(record.source)
+            chosen.append(record)
+    return chosen
+
+
+def _describe_record(plan: QueryPlan, record: ResponsibilityRecord, marker: str, wants_participants: bool) -> str:
+    leads = "、".join(agency_label(plan, a) for a in record.lead_agencies)
+    partners = "、".join(agency_label(plan, a) for a in record.participating_agencies)
+    place = place_label(plan, record.jurisdiction)
+    if plan.language == "en":
+        text = f"**{place}** — {record.action}: led by **{leads}** {marker}."
+        if partners:
+            text += f" Participating: {partners} {marker}."
+        return text
+    text = f"**{place}**{document_label(record)}{record.action}：由**{leads}**牵头 {marker}"
+    if partners:
+        text += f"；{'**' if wants_participants else ''}{partners}{'**' if wants_participants else ''}等单位参加 {marker}"
+    return text + "。"
+
+
+def answer_reverse_responsibility(evidence: Evidence):
+    plan = evidence.plan
+    if not plan.agencies or "responsibility" not in plan.intents:
+        return None
+    records = records_in_scope(evidence)
+    terms = question_terms(evidence)
+    # "市科协牵头的青少年行动由谁参加" names an action too: that is a forward question.
+    if any(coverage("".join(r.section_path[1:]), terms) >= 0.5 for r in records):
+        return None
+    role_wanted = "lead" if re.search(r"牵头|lead", plan.standalone, re.I) and not re.search(
+        r"参加|参与|participat|involved", plan.standalone, re.I) else ""
+    citations = Citations()
+    blocks = []
+    for agency in plan.agencies:
+        for role in ("lead", "participate"):
+            if role_wanted and role != role_wanted:
+                continue
+            matches = [r for r in records if r.involves(agency) == role]
+            if matches:
+                blocks.append(_agency_block(evidence, plan, agency, role, matches, citations))
+    if not blocks:
+        agency = "、".join(plan.agencies)
+        return _with_closest(evidence, says(plan, f"所提供的文件中，{agency}没有牵头或参加的责任分工。",
+                                            f"The documents assign no responsibilities to {agency}."))
+    return "\n\n".join(blocks), citations, False
+
+
+def _agency_block(evidence, plan, agency, role, records, citations) -> str:
+    label = agency_label(plan, agency)
+    if plan.language == "en":
+        head = f"**{label}** {'leads' if role == 'lead' else 'takes part in'} {len(records)} item(s):"
+    else:
+        head = f"**{label}**{'牵头' if role == 'lead' else '参加'}的工作共 {len(records)} 项："
+    lines = []
+    for i, record in enumerate(records, start=1):
+        partners = [a for a in record.lead_agencies if a != agency]
+        together = says(plan, f"（与{'、'.join(partners)}共同牵头）", f" (co-led with {', '.join(partners)})") \
+            if role == "lead" and partners else ""
+        lines.append(f"{i}. {place_label(plan, record.jurisdiction)} {record.action}{together} "
+                     f"{citations.cite(record_chunk(evidence, record))}")
+    return head + "\n" + "\n".join(lines)
+
+
+# ------------------------------------------------------------------ document facts (文号, dates)
+
+DATE_QUESTION = re.compile(r"印发|发布|签署|发文|成文|出台|落款|issued|signed|published|released|dated", re.I)
+
+
+def answer_document_fact(evidence: Evidence):
+    plan = evidence.plan
+    wants_number = "doc_number" in plan.intents
+    wants_date = "date" in plan.intents and DATE_QUESTION.search(plan.standalone)
+    if not (wants_number or wants_date) or not plan.jurisdictions and not evidence.sources:
+        return None
+    infos = [evidence.index.documents[s] for s in (evidence.sources or [])]
+    infos = _best_matching_documents(evidence, infos)
+    citations = Citations()
+    lines = []
+    for info in infos:
+        first = next(c for c in evidence.index.chunks if c.source == info.source)
+        if wants_number:
+            value = info.doc_number
+            labels = ("文号", "document number")
+        else:
+            value = "、".join(f"{_date_label(plan, k)} {v}" for k, v in info.dates.items())
+            labels = ("日期", "date")
+        if not value:
+            lines.append(says(plan, f"《{info.title}》的文本中没有写明{labels[0]}" +
+                              ("（该文件为征求意见稿）" if info.status == "征求意见稿" else "") + "。",
+                              f"{info.title} does not state its {labels[1]}" +
+                              (" (it is a draft for comments)" if info.status == "征求意见稿" else "") + "."))
+            continue
+        lines.append(says(plan, f"《{info.title}》的{labels[0]}：**{value}** {citations.cite(first)}",
+                          f"The {labels[1]} of {info.title} is **{value}** {citations.cite(first)}"))
+    abstained = not citations.items
+    return "\n\n".join(lines), citations, abstained
+
+
+def _date_label(plan: QueryPlan, key: str) -> str:
+    chinese = {"issued": "发文日期", "signed": "成文日期", "printed": "印发日期"}
+    return key if plan.language == "en" else chinese.get(key, key)
+
+
+def _best_matching_documents(evidence: Evidence, infos: list) -> list:
+    """Of several documents of one jurisdiction, keep those the question's words point to."""
+    if len(infos) <= 1:
+        return infos
+    terms = question_terms(evidence)
+    scores = [(coverage(info.title, terms), info) for info in infos]
+    best = max(score for score, _ in scores)
+    return [info for score, info in scores if score >= best] if best > 0 else infos
+
+
+# ------------------------------------------------------------------ listings ("哪些行动", "几项工程")
+
+LIST_TOPICS = re.compile(r"行动|工程|任务|措施|重点|保障|人群|群体|原则|目标|部分|actions?|projects?|tasks?|measures?|groups?", re.I)
+
+
+def answer_section_list(evidence: Evidence):
+    plan = evidence.plan
+    if "list" not in plan.intents or not LIST_TOPICS.search(plan.standalone) or plan.is_comparison:
+        return None
+    terms = question_terms(evidence)
+    candidates = []
+    for source in evidence.sources or [p.chunk.source for p in evidence.passages[:1]]:
+        for path, children in section_children(evidence.index, source).items():
+            if len(children) >= 2:
+                score = coverage("".join(path[1:]), terms)
+                candidates.append((score, source, path, children))
+    if not candidates:
+        return None
+    score, source, path, children = max(candidates, key=lambda c: c[0])
+    if score < 0.25:
+        return None
+    citations = Citations()
+    items = [f"{i}. {heading} {citations.cite(chunk)}" for i, (heading, chunk) in enumerate(children, start=1)]
+    place = place_label(plan, evidence.index.documents[source].jurisdiction)
+    head = says(plan, f"**{place}**{document_label(evidence.index.documents[source])}“{path[-1]}”下共 **{len(children)}** 项：",
+                f"**{place}** — under “{path[-1]}” there are **{len(children)}** items:")
+    return head + "\n" + "\n".join(items), citations, False
+
+
+def section_children(index: PolicyIndex, source: str) -> dict[tuple[str, ...], list[tuple[str, Chunk]]]:
+    """Heading path → its child headings in order, each with the first chunk of that child."""
+    children: dict[tuple[str, ...], list[tuple[str, Chunk]]] = {}
+    for chunk in index.chunks:
+        if chunk.source != source:
+            continue
+        for depth in range(1, len(chunk.section_path)):
+            parent, heading = chunk.section_path[:depth], chunk.section_path[depth]
+            siblings = children.setdefault(parent, [])
+            if heading not in (h for h, _ in siblings):
+                siblings.append((heading, chunk))
+    return children
+
+
+# ------------------------------------------------------------------ comparisons across jurisdictions
+
+def answer_comparison(evidence: Evidence):
+    plan = evidence.plan
+    if len(plan.jurisdictions) < 2:
+        return None
+    terms = question_terms(evidence)
+    citations = Citations()
+    rows = []
+    for place in plan.jurisdictions:
+        passages = [p for p in evidence.passages if p.chunk.jurisdiction == place]
+        best = best_sentences(evidence, terms, passages)
+        if best and best[0].score + 0.01 * best[0].passage.rank >= MIN_COVERAGE:
+            cell = f"{best[0].sentence} {citations.cite(best[0].passage.chunk)}"
+        else:
+            cell = says(plan, "未提及", "not stated")
+        rows.append(f"| {place_label(plan, place)} | {cell.replace('|', '｜')} |")
+    header = says(plan, "| 地区 | 文件内容 |\n|---|---|", "| Jurisdiction | What the document says |\n|---|---|")
+    abstained = not citations.items
+    return header + "\n" + "\n".join(rows), citations, abstained
+
+
+# ------------------------------------------------------------------ the general case
+
+def answer_with_sentences(evidence: Evidence):
+    plan = evidence.plan
+    terms = question_terms(evidence)
+    best = best_sentences(evidence, terms)
+    top = best[0].score if best else 0
+    chosen = [s for s in best[: MAX_SENTENCES * 3] if s.score >= max(MIN_COVERAGE, 0.6 * top)][:MAX_SENTENCES]
+    chosen = _in_document_order(chosen)
+    citations = Citations()
+    parts = [f"{s.sentence} {citations.cite(s.passage.chunk)}" for s in chosen]
+    first = chosen[0].passage.chunk
+    lead = says(plan, f"根据{document_label(first)}（{first.section or first.title}）：",
+                f"According to {place_label(plan, first.jurisdiction)}, {first.title} ({first.section or 'preamble'}):")
+    return lead + "\n\n" + "\n\n".join(f"> {p}" for p in parts), citations, False
+
+
+def _in_document_order(chosen: list[Scored]) -> list[Scored]:
+    return sorted(chosen, key=lambda s: (s.passage.rank, s.passage.chunk.start))

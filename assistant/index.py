@@ -1,0 +1,220 @@
+"""Index stage: the Chroma vector store, the bm25s keyword index and everything stored
+beside them (chunks, cleaned texts, responsibility records, targets, build manifest).
+
+Each build is a *generation* in its own folder under ``<home>/index``; the file
+``CURRENT`` names the live one and is replaced atomically only after a build has
+finished, so a crash or Ctrl-C mid-ingest leaves the previous generation answering.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import bm25s
+import chromadb
+import numpy as np
+
+from assistant.segment import Segmenter
+from assistant.settings import Settings
+from ingest.chunk import Chunk
+from ingest.metadata import DocumentInfo
+from ingest.records import ResponsibilityRecord
+
+REBUILD_HINT = "rebuild it with: policy-assistant ingest --rebuild"
+MANIFEST = "manifest.json"
+
+
+class IndexUnavailable(RuntimeError):
+    """The index is missing, damaged or was built for another setup; the message says what to run."""
+
+
+@dataclass
+class DocumentEntry:
+    info: DocumentInfo
+    fingerprint: str          # file bytes + manifest entry + chunker settings
+    chunk_ids: list[str]
+
+
+@dataclass
+class IndexManifest:
+    generation: str
+    embedding_model: str
+    embedding_dimension: int
+    chunker_version: str
+    chunk_max_chars: int
+    tokenizer: str
+    dictionary_sha256: str
+    store: str                       # "embedded" or the Chroma server URL
+    collection: str
+    created_at: str
+    chunk_count: int
+    documents: dict[str, dict] = field(default_factory=dict)   # source -> {fingerprint, chunks}
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, indent=2)
+
+
+# ---------------------------------------------------------------- Chroma connection
+
+def chroma_client(settings: Settings, generation_dir: Path):
+    chroma_settings = chromadb.Settings(anonymized_telemetry=False)
+    if settings.chroma_server_mode:
+        headers = {}
+        if settings.chroma_token:
+            headers["Authorization"] = f"Bearer {settings.chroma_token.get_secret_value()}"
+        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, ssl=settings.chroma_ssl,
+                                   headers=headers, settings=chroma_settings)
+    return chromadb.PersistentClient(path=str(generation_dir / "chroma"), settings=chroma_settings)
+
+
+def collection_name(settings: Settings, generation: str) -> str:
+    # A server holds every generation side by side, so the name carries it.
+    return f"{settings.collection_name}-{generation}" if settings.chroma_server_mode else settings.collection_name
+
+
+def store_label(settings: Settings) -> str:
+    if not settings.chroma_server_mode:
+        return "embedded"
+    scheme = "https" if settings.chroma_ssl else "http"
+    return f"{scheme}://{settings.chroma_host}:{settings.chroma_port}"
+
+
+# ---------------------------------------------------------------- generations on disk
+
+def current_generation(index_dir: Path) -> Path | None:
+    pointer = index_dir / "CURRENT"
+    if not pointer.exists():
+        return None
+    return index_dir / pointer.read_text(encoding="utf-8").strip()
+
+
+def new_generation_dir(index_dir: Path) -> Path:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    name = time.strftime("gen-%Y%m%dT%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 100000}"
+    path = index_dir / name
+    path.mkdir()
+    return path
+
+
+def publish_generation(index_dir: Path, generation_dir: Path) -> None:
+    """Make ``generation_dir`` live with one atomic rename, then drop stale generations."""
+    previous = current_generation(index_dir)
+    pointer_tmp = index_dir / "CURRENT.tmp"
+    pointer_tmp.write_text(generation_dir.name, encoding="utf-8")
+    with open(pointer_tmp, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(pointer_tmp, index_dir / "CURRENT")
+    keep = {generation_dir.name, previous.name if previous else ""}
+    for path in index_dir.glob("gen-*"):
+        if path.name not in keep:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def write_json(path: Path, data) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def chunk_from_json(data: dict) -> Chunk:
+    return Chunk(**{**data, "section_path": tuple(data["section_path"])})
+
+
+def info_from_json(data: dict) -> DocumentInfo:
+    return DocumentInfo(**{**data, "issuers": tuple(data.get("issuers", ()))})
+
+
+def save_keyword_index(generation_dir: Path, chunks: list[Chunk], segmenter: Segmenter) -> None:
+    corpus_tokens = [segmenter.tokens(chunk.index_text) or [""] for chunk in chunks]
+    retriever = bm25s.BM25()
+    retriever.index(corpus_tokens, show_progress=False)
+    retriever.save(str(generation_dir / "bm25"))
+
+
+# ---------------------------------------------------------------- the opened, read-only index
+
+class PolicyIndex:
+    """A live generation, opened for search. Everything but the vectors is held in memory."""
+
+    def __init__(self, settings: Settings, generation_dir: Path, manifest: IndexManifest) -> None:
+        self.settings = settings
+        self.path = generation_dir
+        self.manifest = manifest
+        lines = (generation_dir / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
+        self.chunks: list[Chunk] = [chunk_from_json(json.loads(line)) for line in lines if line]
+        self.chunk_by_id = {chunk.chunk_id: chunk for chunk in self.chunks}
+        self.position = {chunk.chunk_id: i for i, chunk in enumerate(self.chunks)}
+        documents = json.loads((generation_dir / "documents.json").read_text(encoding="utf-8"))
+        self.documents: dict[str, DocumentInfo] = {source: info_from_json(d) for source, d in documents.items()}
+        records = json.loads((generation_dir / "records.json").read_text(encoding="utf-8"))
+        self.records = [ResponsibilityRecord.from_json(r) for r in records]
+        targets_path = generation_dir / "targets.json"
+        self.targets: list[dict] = json.loads(targets_path.read_text(encoding="utf-8")) if targets_path.exists() else []
+        self.segmenter = Segmenter(generation_dir / "userdict.txt")
+        self.bm25 = bm25s.BM25.load(str(generation_dir / "bm25"))
+        self.collection = chroma_client(settings, generation_dir).get_collection(manifest.collection)
+
+    @cached_property
+    def agency_names(self) -> list[str]:
+        return sorted({a for r in self.records for a in (*r.lead_agencies, *r.participating_agencies)})
+
+    def chunks_with_token(self, token: str) -> np.ndarray:
+        """Positions (in ``self.chunks``) of the chunks whose indexed text holds ``token``."""
+        token_id = self.bm25.vocab_dict.get(token)
+        if token_id is None:
+            return np.empty(0, dtype=np.int64)
+        indptr, indices = self.bm25.scores["indptr"], self.bm25.scores["indices"]
+        return indices[indptr[token_id]:indptr[token_id + 1]]
+
+    def idf(self, token: str) -> float:
+        """BM25-style inverse document frequency over chunks; 0 for a word the corpus never uses."""
+        df = len(self.chunks_with_token(token))
+        if df == 0:
+            return 0.0
+        n = len(self.chunks)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def cleaned_text(self, source: str) -> str:
+        return (self.path / "texts" / f"{source}.txt").read_text(encoding="utf-8")
+
+    def keyword_scores(self, query: str) -> np.ndarray:
+        """BM25 score of every chunk, in ``self.chunks`` order (zeros when no term matches)."""
+        token_ids = self.bm25.get_tokens_ids(self.segmenter.tokens(query))
+        if not token_ids:
+            return np.zeros(len(self.chunks), dtype=np.float32)
+        return self.bm25.get_scores(token_ids)
+
+    def dense_search(self, vector: list[float], k: int, sources: list[str] | None = None) -> list[tuple[str, float]]:
+        where = {"source": {"$in": sources}} if sources else None
+        result = self.collection.query(query_embeddings=[vector], n_results=min(k, len(self.chunks)),
+                                       where=where, include=["distances"])
+        return [(chunk_id, 1.0 - distance) for chunk_id, distance in zip(result["ids"][0], result["distances"][0])]
+
+
+def read_manifest(generation_dir: Path) -> IndexManifest:
+    return IndexManifest(**json.loads((generation_dir / MANIFEST).read_text(encoding="utf-8")))
+
+
+def open_index(settings: Settings, embedding_model: str | None = None) -> PolicyIndex:
+    """Open the live generation, or raise ``IndexUnavailable`` with the command that fixes it."""
+    generation_dir = current_generation(settings.index_dir)
+    if generation_dir is None:
+        raise IndexUnavailable(f"No index found in {settings.index_dir}. Build it with: policy-assistant ingest")
+    try:
+        manifest = read_manifest(generation_dir)
+    except (OSError, ValueError, TypeError) as error:
+        raise IndexUnavailable(f"The index in {generation_dir} is damaged ({error}); {REBUILD_HINT}") from error
+    expected = embedding_model or settings.embedding_model
+    if manifest.embedding_model != expected:
+        raise IndexUnavailable(
+            f"The index was built with the embedding model '{manifest.embedding_model}' but the settings ask for "
+            f"'{expected}'. Embeddings from different models cannot be compared; {REBUILD_HINT}"
+        )
+    try:
+        return PolicyIndex(settings, generation_dir, manifest)
+    except Exception as error:  # any missing or unreadable part means the same thing to the user
+        raise IndexUnavailable(f"The index in {generation_dir} is damaged ({type(error).__name__}: {error}); {REBUILD_HINT}") from error

@@ -1,0 +1,178 @@
+"""Query planning: what is asked, about where, in which language, after follow-ups.
+
+Runs before retrieval so that retrieval can search the right documents (a question
+naming 郴州 searches the Chenzhou plan; a comparison searches each jurisdiction) and the
+composer knows which kind of answer to build.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from assistant.glossary import english_matches
+from ingest.metadata import DocumentInfo
+
+PLACES_PATH = Path(__file__).parent / "data" / "places.toml"
+CJK = re.compile(r"[\u4e00-\u9fff]")
+LATIN = re.compile(r"[A-Za-z]")
+
+INTENT_PATTERNS: dict[str, re.Pattern[str]] = {
+    "responsibility": re.compile(r"牵头|负责|参加|参与|责任分工|哪些单位|哪个单位|哪些部门|哪个部门|主管|lead|responsib|in charge|"
+                                 r"which agenc|which department|which bod|participat|involved|take part|who is", re.I),
+    "date": re.compile(r"何时|什么时候|哪一?天|日期|哪年哪月|几月几日|发布时间|印发时间|签署|when\b|what date|which date|dated", re.I),
+    "doc_number": re.compile(r"文号|发文字号|document number|reference number", re.I),
+    "list": re.compile(r"哪些|哪几|几项|几个|几类|多少项|多少个|包括|包含|分为|列出|列举|which .*(actions|projects|tasks|measures|groups)|"
+                       r"what (are|were) the|list|how many (actions|projects|tasks|key|measures|groups)", re.I),
+    "figure": re.compile(r"多少|几|比例|比重|目标|指标|数量|人数|面积|百分|%|％|how many|how much|what percentage|percent|proportion|"
+                         r"\btarget|\bgoal|\brate\b|number of", re.I),
+    "compare": re.compile(r"比较|对比|相比|分别|各自|异同|区别|不同|compare|comparison|differ|versus|\bvs\b|both|each of", re.I),
+}
+FOLLOWUP_START = re.compile(r"^(那|那么|那末|其中|还有|另外|再|and\b|what about|how about|and what|also)", re.I)
+PROVINCE_WORDS = re.compile(r"全省|省级|省科协|省科技厅|省委宣传部|省里|provincial|province", re.I)
+
+
+@dataclass
+class QueryPlan:
+    question: str                                   # as asked (after length cut)
+    standalone: str                                 # after follow-up rewriting
+    language: str                                   # "zh" or "en"
+    intents: set[str] = field(default_factory=set)
+    jurisdictions: list[str] = field(default_factory=list)    # indexed jurisdictions named, in order
+    unknown_places: list[str] = field(default_factory=list)   # places named that no document covers
+    expansions: list[str] = field(default_factory=list)       # Chinese terms for English questions
+    agencies: list[str] = field(default_factory=list)         # agency names from the records, as named
+
+    @property
+    def search_text(self) -> str:
+        return " ".join([self.standalone, *self.expansions])
+
+    @property
+    def is_comparison(self) -> bool:
+        return len(self.jurisdictions) > 1 or ("compare" in self.intents and not self.jurisdictions)
+
+
+def language_of(text: str) -> str:
+    cjk, latin = len(CJK.findall(text)), len(LATIN.findall(text))
+    return "en" if latin > 3 * cjk and latin > 0 else "zh"
+
+
+def jurisdiction_aliases(documents: dict[str, DocumentInfo]) -> dict[str, str]:
+    """Surface forms (郴州市, 郴州, 湘江新区, chenzhou …) → indexed jurisdiction, longest first."""
+    aliases: dict[str, str] = {}
+    for info in documents.values():
+        name = info.jurisdiction
+        if not name:
+            continue
+        forms = {name}
+        for suffix in ("新区", "省", "市", "县", "区"):
+            if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+                forms.add(name[: -len(suffix)])
+        if name.startswith("湖南") and len(name) > 3:
+            forms.update({name[2:], name[2:].removesuffix("新区")})
+        if info.level:
+            forms.add(info.level)           # "市级的呢？" names the city document by its level
+        for form in forms:
+            if len(form) >= 2:
+                aliases.setdefault(form, name)
+    return dict(sorted(aliases.items(), key=lambda item: -len(item[0])))
+
+
+@lru_cache(maxsize=1)
+def known_places() -> tuple[tuple[str, str], ...]:
+    data = tomllib.loads(PLACES_PATH.read_text(encoding="utf-8"))
+    pairs = []
+    for group in data.get("place", []):
+        pairs += [(name, name) for name in group.get("zh", [])]
+        pairs += [(name, name) for name in group.get("en", [])]
+    return tuple(sorted(pairs, key=lambda pair: -len(pair[0])))
+
+
+def find_jurisdictions(text: str, documents: dict[str, DocumentInfo]) -> tuple[list[str], list[str]]:
+    """Indexed jurisdictions named in ``text`` and other places named in it."""
+    lowered = text.lower()
+    found: list[str] = []
+
+    def take(form: str, name: str) -> None:
+        nonlocal lowered
+        position = lowered.find(form.lower())
+        if position >= 0:
+            lowered = lowered[:position] + "□" * len(form) + lowered[position + len(form):]
+            if name not in found:
+                found.append(name)
+
+    for form, name in jurisdiction_aliases(documents).items():
+        take(form, name)
+    indexed = {info.jurisdiction for info in documents.values()}
+    for term in english_matches(text):
+        if term.kind == "place":
+            match = next((j for j in indexed if term.zh and (term.zh in j or j in term.zh)), None)
+            if match and match not in found:
+                found.append(match)
+                for form in term.english_forms:
+                    lowered = lowered.replace(form, "□" * len(form))
+    if PROVINCE_WORDS.search(lowered):
+        province = next((j for j in indexed if j.endswith("省")), None)
+        if province and province not in found:
+            found.append(province)
+    unknown = [place for place, _ in known_places()
+               if place.lower() in lowered and not any(place in j for j in indexed)]
+    return found, _drop_contained(unknown)
+
+
+def _drop_contained(names: list[str]) -> list[str]:
+    return [name for name in names if not any(name != other and name in other for other in names)]
+
+
+def find_agencies(text: str, agency_names: list[str]) -> list[str]:
+    """Agency names from the records that the question names (Chinese, or English via the glossary)."""
+    found = [name for name in sorted(agency_names, key=len, reverse=True) if name in text]
+    found = _drop_contained(found)
+    for term in english_matches(text):
+        if term.kind == "agency":
+            for name in (term.zh, *term.zh_aliases):
+                if name in agency_names and name not in found:
+                    found.append(name)
+    return found
+
+
+def rewrite_followup(question: str, history: list[dict], documents: dict[str, DocumentInfo]) -> str:
+    """Rule-based standalone question: carry the previous question's topic over to the new entity."""
+    previous = next((turn["content"] for turn in reversed(history) if turn.get("role") == "user"), "")
+    if not previous or not _looks_like_followup(question):
+        return question
+    new_places, _ = find_jurisdictions(question, documents)
+    old_places, _ = find_jurisdictions(previous, documents)
+    if new_places and old_places:
+        rewritten = previous
+        for alias, name in jurisdiction_aliases(documents).items():
+            if name == old_places[0] and alias in rewritten:
+                rewritten = rewritten.replace(alias, new_places[0], 1)
+                return rewritten if rewritten != previous else f"{new_places[0]}{previous}"
+        return f"{new_places[0]} {previous}"
+    if new_places:
+        return f"{new_places[0]} {previous}"
+    # "其中经营管理型有多少？": the new question narrows the previous one.
+    return f"{previous} {question}"
+
+
+def _looks_like_followup(question: str) -> bool:
+    core = re.sub(r"[\s？?。！!，,]", "", question)
+    return bool(FOLLOWUP_START.match(question.strip())) or len(core) <= 8 or core.endswith(("呢", "的呢"))
+
+
+def plan_query(question: str, history: list[dict], documents: dict[str, DocumentInfo],
+               agency_names: list[str], standalone: str | None = None) -> QueryPlan:
+    standalone = standalone or rewrite_followup(question, history, documents)
+    language = language_of(question)
+    jurisdictions, unknown = find_jurisdictions(standalone, documents)
+    intents = {name for name, pattern in INTENT_PATTERNS.items() if pattern.search(standalone)}
+    expansions = []
+    if language == "en":
+        for term in english_matches(standalone):
+            expansions.append(term.zh)
+    return QueryPlan(question=question, standalone=standalone, language=language, intents=intents,
+                     jurisdictions=jurisdictions, unknown_places=unknown, expansions=expansions,
+                     agencies=find_agencies(standalone, agency_names) if standalone else [])

@@ -1,0 +1,124 @@
+"""Chunk stage: one chunk per numbered item, split at sentence ends when long.
+
+The displayed text is the passage exactly as it stands in the cleaned document (its
+span is recorded); the indexed text adds the title and heading path, so a question
+about "郴州 老年人 牵头" finds a 责任分工 line that names neither.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from ingest.metadata import DocumentInfo
+from ingest.structure import Paragraph, Section
+
+CHUNKER_VERSION = "numbered-sections-v1"
+SENTENCE = re.compile(r"[^。；！？]*[。；！？]+[”’」）)]*|[^。；！？]+$")
+PATH_SEPARATOR = " › "
+
+
+@dataclass(frozen=True)
+class Chunk:
+    chunk_id: str
+    source: str
+    doc_id: str
+    title: str
+    doc_number: str
+    jurisdiction: str
+    section_path: tuple[str, ...]     # starts with the document title
+    ordinal: int                      # position of the chunk in its document
+    text: str                         # the passage as displayed and cited
+    start: int                        # span in the cleaned document
+    end: int
+    kind: str                         # "text" or "responsibility"
+    content_hash: str
+
+    @property
+    def section(self) -> str:
+        """Heading path below the title, e.g. "二、提升行动 › （四）老年人科学素质提升行动"."""
+        return PATH_SEPARATOR.join(self.section_path[1:])
+
+    @property
+    def index_text(self) -> str:
+        """What is embedded and keyword-indexed: title and heading path, then the passage."""
+        return f"{PATH_SEPARATOR.join(self.section_path)}\n{self.text}"
+
+    def metadata(self) -> dict[str, str | int]:
+        return {
+            "source": self.source, "doc_id": self.doc_id, "title": self.title,
+            "doc_number": self.doc_number, "jurisdiction": self.jurisdiction,
+            "section_path": PATH_SEPARATOR.join(self.section_path), "ordinal": self.ordinal,
+            "start": self.start, "end": self.end, "kind": self.kind, "content_hash": self.content_hash,
+        }
+
+
+def chunk_document(info: DocumentInfo, text: str, root: Section, max_chars: int = 400) -> list[Chunk]:
+    spans: list[tuple[Section, int, int, str]] = []
+    _collect_spans(root, max_chars, spans, pending_heading=[])
+    return [_make_chunk(info, section, text, start, end, kind, ordinal)
+            for ordinal, (section, start, end, kind) in enumerate(spans)]
+
+
+def _collect_spans(section: Section, max_chars: int, out: list, pending_heading: list[int]) -> None:
+    """Emit (section, start, end, kind) spans in document order.
+
+    A heading alone on its line ("三、重点工程") is not a passage by itself; it is carried
+    into the next passage, so the displayed text shows it and quotes of it can be cited.
+    """
+    if section.heading_line is not None and not pending_heading:
+        pending_heading.append(section.heading_line.start)
+    run: list[Paragraph] = []
+
+    def emit(start: int, end: int, kind: str) -> None:
+        if pending_heading:
+            start = pending_heading.pop()
+        out.append((section, start, end, kind))
+
+    def flush() -> None:
+        for start, end in _split_at_sentences(run, max_chars):
+            emit(start, end, "text")
+        run.clear()
+
+    for block in section.blocks:
+        if isinstance(block, Section):
+            flush()
+            _collect_spans(block, max_chars, out, pending_heading)
+        elif block.is_responsibility:
+            flush()
+            emit(block.start, block.end, "responsibility")
+        else:
+            run.append(block)
+    flush()
+
+
+def _split_at_sentences(paragraphs: list[Paragraph], max_chars: int) -> list[tuple[int, int]]:
+    """Pack whole sentences into spans of at most ``max_chars`` (a longer sentence stays whole)."""
+    spans: list[tuple[int, int]] = []
+    start = end = None
+    for paragraph in paragraphs:
+        for match in SENTENCE.finditer(paragraph.text):
+            if not match.group(0).strip():
+                continue
+            s_start, s_end = paragraph.start + match.start(), paragraph.start + match.end()
+            if start is not None and s_end - start > max_chars:
+                spans.append((start, end))
+                start = None
+            if start is None:
+                start = s_start
+            end = s_end
+    if start is not None:
+        spans.append((start, end))
+    return spans
+
+
+def _make_chunk(info: DocumentInfo, section: Section, text: str, start: int, end: int, kind: str, ordinal: int) -> Chunk:
+    passage = text[start:end]
+    content_hash = hashlib.sha256(passage.encode("utf-8")).hexdigest()[:16]
+    identity = f"{info.source}\x1f{ordinal}\x1f{'/'.join(section.path)}\x1f{content_hash}"
+    return Chunk(
+        chunk_id=hashlib.sha256(identity.encode("utf-8")).hexdigest()[:24],
+        source=info.source, doc_id=info.doc_id, title=info.title, doc_number=info.doc_number,
+        jurisdiction=info.jurisdiction, section_path=section.path, ordinal=ordinal,
+        text=passage, start=start, end=end, kind=kind, content_hash=content_hash,
+    )

@@ -1,0 +1,110 @@
+"""Clean stage: raw document text → body text fit for structure parsing.
+
+The seeds come from Word exports and a government web page, so cleaning removes what
+the exporter or the web page added (editor bookmarks, page header fields, footers) and
+repairs what they broke (sentences split across blank lines, spaced-out titles), while
+keeping every character of the body, full-width punctuation included.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+CJK = r"\u4e00-\u9fff"
+SENTENCE_END = "。；！？：:；）)》”」』]"
+TITLE_SUFFIXES = ("通知", "方案", "规划", "要点", "纲要", "意见", "办法", "决定", "征求意见稿）", "征求意见稿)")
+
+# Fields a government portal prints above the document; they become metadata.
+HEADER_FIELD = re.compile(
+    r"^(索引号|文号|统一登记号|公开方式|公开范围|信息时效期|签署日期|登记日期|所属机构|所属主题|"
+    r"发文日期|成文日期|发布日期|发布机构|公开责任部门|主题分类|有效性)[：:]\s*(.*)$"
+)
+# The first of these lines starts the portal footer: everything after it is page chrome.
+FOOTER_START = re.compile(r"^(扫一扫在手机打开当前页|文档附件[：:]|相关文章|【打印本页】|【关闭窗口】)")
+CHROME_LINE = re.compile(
+    r"^(打印|分享[：:]?|关闭|相关文章|».*|\[[^\]]*\]\(#?\)|主办单位[：:].*|承办单位[：:].*|联系电话[：:].*|"
+    r".*备案.*号|网站标识码[：:].*|\d{4}-\d{2}-\d{2})$"
+)
+EDITOR_ARTEFACT = re.compile(r"\[bookmark:[^\]]*\]")
+HEADING_START = re.compile(r"^([一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[.．、](?!\d))")
+DATE_LINE_END = re.compile(r"\d{1,2}日印?发?$")
+PUNCTUATION_ONLY = re.compile(r"^[\s、，。；：,.;:·•\-—_]+$")
+SPACED_CJK_RUN = re.compile(rf"(?:[{CJK}][ \u3000]+){{2,}}[{CJK}]")
+MIN_WRAPPED_LINE = 40  # lines broken by a page-width wrap are long; headings and titles are short
+PROSE_MARK = re.compile(r"[，。；、]")
+
+
+@dataclass(frozen=True)
+class CleanResult:
+    text: str                                    # paragraphs separated by a blank line
+    header_fields: dict[str, str] = field(default_factory=dict)
+    removed_lines: tuple[str, ...] = ()          # chrome that was dropped, for auditing
+
+
+def clean_text(raw: str) -> CleanResult:
+    lines = [_normalise_line(line) for line in EDITOR_ARTEFACT.sub("", raw).split("\n")]
+    lines = [line for line in lines if line]
+    header, lines = _take_header_fields(lines)
+    lines, removed = _drop_page_chrome(lines)
+    paragraphs = _rejoin_wrapped_lines(lines)
+    return CleanResult("\n\n".join(paragraphs), header, tuple(removed))
+
+
+def _normalise_line(line: str) -> str:
+    line = re.sub(r" {2,}", " ", line.strip(" \t\u3000\ufeff\r"))
+    line = SPACED_CJK_RUN.sub(lambda m: re.sub(r"[ \u3000]+", "", m.group(0)), line)
+    # Exported PDFs/Word files put spaces around numbers ("2023 年"); Chinese never does.
+    line = re.sub(rf"(?<=[{CJK}])[ \u3000]+(?=[\d])|(?<=[\d%])[ \u3000]+(?=[{CJK}])", "", line)
+    line = re.sub(r"《[^》]*》", lambda m: re.sub(rf"(?<=[{CJK}])[ \u3000]+(?=[{CJK}])", "", m.group(0)), line)
+    return line
+
+
+def _take_header_fields(lines: list[str]) -> tuple[dict[str, str], list[str]]:
+    header: dict[str, str] = {}
+    body = []
+    for line in lines:
+        match = HEADER_FIELD.match(line)
+        if match:
+            header[match.group(1)] = match.group(2).strip()
+        else:
+            body.append(line)
+    return header, body
+
+
+def _drop_page_chrome(lines: list[str]) -> tuple[list[str], list[str]]:
+    kept, removed = [], []
+    for index, line in enumerate(lines):
+        if FOOTER_START.match(line) and all(len(rest) < 80 for rest in lines[index:]):
+            removed.extend(lines[index:])
+            break
+        if PUNCTUATION_ONLY.match(line):
+            removed.append(line)
+        else:
+            kept.append(line)
+    return kept, removed
+
+
+def _rejoin_wrapped_lines(lines: list[str]) -> list[str]:
+    paragraphs: list[str] = []
+    for line in lines:
+        if paragraphs and _is_wrapped(paragraphs[-1], line):
+            paragraphs[-1] += line
+        else:
+            paragraphs.append(line)
+    return paragraphs
+
+
+def _is_wrapped(previous: str, line: str) -> bool:
+    """True when ``previous`` stops mid-sentence and ``line`` is its continuation."""
+    if previous[-1] in SENTENCE_END or previous.endswith(TITLE_SUFFIXES) or DATE_LINE_END.search(previous):
+        return False
+    # Titles, issuers and 文号 lines are short and have no prose punctuation.
+    if len(previous) < MIN_WRAPPED_LINE and not PROSE_MARK.search(previous):
+        return False
+    if _is_heading_only(previous):
+        return False
+    return not (HEADING_START.match(line) or HEADER_FIELD.match(line))
+
+
+def _is_heading_only(line: str) -> bool:
+    return bool(HEADING_START.match(line)) and "。" not in line

@@ -1,0 +1,416 @@
+"""Load stage: files on disk -> raw text.
+
+Every supported file becomes a ``RawDocument`` (plain text with "\\n" line
+endings) or a ``LoadProblem`` that tells the user, in one sentence, why the file
+was skipped. One bad file never stops the others from loading.
+
+Decisions worth knowing:
+
+* Files over ``MAX_FILE_BYTES`` (20 MB) are refused before being read, so a
+  stray video or database dump cannot exhaust memory.  Real policy documents
+  are far smaller.
+* Plain text is decoded as UTF-8 (with or without BOM), then GB18030 (a
+  superset of GBK and GB2312, the usual encodings of Chinese government
+  files), and only then guessed with charset-normalizer.  A guess is accepted
+  only when it is unambiguous; otherwise the file is refused rather than
+  loaded as mojibake, because wrong characters would silently poison search
+  and citations.
+* Directory walks skip hidden entries, ``manifest.toml`` and unsupported file
+  types; a file named explicitly is always attempted, so the user gets a reason
+  if it cannot be loaded.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import io
+import os
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".docx", ".pdf", ".html", ".htm"})
+MAX_FILE_BYTES: int = 20 * 1024 * 1024
+
+_MB = 1024 * 1024
+_MANIFEST_NAME = "manifest.toml"
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    source: str  # file name, the id used in citations
+    path: Path
+    text: str  # decoded text, "\n" line endings, no BOM, NUL-free
+    encoding: str  # "utf-8", "utf-8-sig", "gb18030", "docx", "pdf", "html:utf-8" ...
+    sha256: str  # hex digest of the file's bytes (used for incremental ingest)
+
+
+@dataclass(frozen=True)
+class LoadProblem:
+    source: str  # file name
+    reason: str  # one human sentence in English
+
+
+class LoadError(Exception):
+    """Raised by load_file; str(err) is the reason."""
+
+
+# --------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------
+
+
+def load_file(path: Path) -> RawDocument:
+    """Read one file and return its text; raise LoadError with a reason otherwise."""
+    path = Path(path)
+    data = _read_bytes(path)
+    reader = _READERS[path.suffix.lower()]
+    text, encoding = reader(data)
+    text = _normalise(text)
+    if not text.strip():
+        raise LoadError("no text content")
+    return RawDocument(
+        source=path.name,
+        path=path,
+        text=text,
+        encoding=encoding,
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+
+
+def discover(paths: Iterable[Path]) -> list[Path]:
+    """Expand files and directories into a sorted, de-duplicated list of files.
+
+    Directories are walked recursively, keeping only supported file types and
+    skipping hidden entries (``.git``, editor files) and ``manifest.toml``.
+    Explicitly named files are kept even if unsupported, so that loading them
+    reports why they were skipped instead of ignoring them silently.
+    A path that does not exist raises LoadError: it is almost always a typo.
+    """
+    found: dict[Path, Path] = {}
+    for path in map(Path, paths):
+        if not path.exists():
+            raise LoadError(f"path does not exist: {path}")
+        candidates = _walk(path) if path.is_dir() else [path]
+        for candidate in candidates:
+            if candidate.name != _MANIFEST_NAME:
+                found.setdefault(candidate.resolve(), candidate)
+    return sorted(found.values())
+
+
+def load_paths(paths: Iterable[Path]) -> tuple[list[RawDocument], list[LoadProblem]]:
+    """Load everything under ``paths``; each unreadable file becomes a LoadProblem.
+
+    Only a nonexistent input path raises (LoadError from ``discover``).
+    """
+    documents: list[RawDocument] = []
+    problems: list[LoadProblem] = []
+    for path in discover(paths):
+        try:
+            documents.append(load_file(path))
+        except LoadError as err:
+            problems.append(LoadProblem(source=path.name, reason=str(err)))
+    return documents, problems
+
+
+# --------------------------------------------------------------------------
+# File access
+# --------------------------------------------------------------------------
+
+
+def _walk(directory: Path) -> list[Path]:
+    """Supported, non-hidden files below ``directory`` (hidden dirs are pruned early)."""
+    files = []
+    for root, dirnames, filenames in os.walk(directory):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for name in filenames:
+            if not name.startswith(".") and Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
+                files.append(Path(root) / name)
+    return files
+
+
+def _read_bytes(path: Path) -> bytes:
+    """Check type and size before reading, so huge or unsupported files are never loaded."""
+    suffix = path.suffix.lower()
+    try:
+        if not path.is_file():
+            raise LoadError("not a regular file" if path.exists() else "file not found")
+        if suffix not in SUPPORTED_SUFFIXES:
+            raise LoadError(f"unsupported file type {suffix}" if suffix else "unsupported file type (no extension)")
+        size = path.stat().st_size
+        if size == 0:
+            raise LoadError("empty file (0 bytes)")
+        if size > MAX_FILE_BYTES:
+            raise LoadError(f"file too large ({size / _MB:.1f} MB > {MAX_FILE_BYTES // _MB} MB)")
+        return path.read_bytes()
+    except OSError as err:
+        raise LoadError(f"cannot read file: {err.strerror or err}") from err
+
+
+def _normalise(text: str) -> str:
+    """One text convention for every later stage: "\\n" line ends, no BOM, no NUL."""
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+
+
+def _short(err: Exception) -> str:
+    """A parser exception as a short one-line reason fragment."""
+    message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    return message if len(message) <= 120 else message[:117] + "..."
+
+
+# --------------------------------------------------------------------------
+# Plain text decoding (also used for HTML without a usable declared charset)
+# --------------------------------------------------------------------------
+
+_BOMS = (  # UTF-32 first: its little-endian BOM starts with the UTF-16 one.
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# Control characters never found in real text; \t \n \v \f \r and ESC are allowed.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
+_MAX_CONTROL_RATIO = 0.05  # tolerate a few strays (e.g. a DOS ^Z) but not binary data
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_MIN_GB2312_RATIO = 0.9
+_HALFWIDTH_KATAKANA = re.compile(r"[\uff61-\uff9f]")
+
+
+def _decode_text(data: bytes) -> tuple[str, str]:
+    """Decode text bytes: BOM, UTF-8, GB18030, then a cautious guess; never mojibake."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return _checked(_strict_decode(data, encoding), encoding)
+    _reject_binary(data.decode("latin-1"))  # latin-1 maps each byte to one char
+    for decode in (_decode_utf8, _decode_gb18030, _decode_guess):
+        decoded = decode(data)
+        if decoded is not None:
+            return _checked(*decoded)
+    raise LoadError("cannot decode as UTF-8 or GB18030")
+
+
+def _strict_decode(data: bytes, encoding: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as err:
+        raise LoadError(f"invalid {encoding} text despite its byte-order mark") from err
+
+
+def _checked(text: str, encoding: str) -> tuple[str, str]:
+    """Refuse decoded text that is binary, blank or already damaged (U+FFFD)."""
+    _reject_binary(text)
+    if "\ufffd" in text:
+        raise LoadError("text contains replacement characters (\ufffd); it was damaged by an earlier conversion")
+    if not text.strip():
+        raise LoadError("empty file (only whitespace)")
+    return text, encoding
+
+
+def _reject_binary(text: str) -> None:
+    if "\x00" in text or len(_CONTROL.findall(text)) > _MAX_CONTROL_RATIO * len(text):
+        raise LoadError("binary content, not text")
+
+
+def _decode_utf8(data: bytes) -> tuple[str, str] | None:
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return None
+
+
+def _decode_gb18030(data: bytes) -> tuple[str, str] | None:
+    """GB18030 decodes many non-Chinese byte streams too, so also check plausibility.
+
+    Real Simplified Chinese text is overwhelmingly made of GB2312 characters;
+    bytes from other encodings (Big5, Shift-JIS, Latin-1 ...) mostly land in the
+    rarer GBK/GB18030 extension areas. (Limitation: EUC-KR shares the GB2312
+    byte layout and is not told apart.)
+    """
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        return None
+    wide = "".join(_NON_ASCII.findall(text))
+    in_gb2312 = len(wide.encode("gb2312", errors="ignore")) // 2  # 2 bytes per character
+    if in_gb2312 < _MIN_GB2312_RATIO * len(wide):
+        return None
+    return text, "gb18030"
+
+
+def _decode_guess(data: bytes) -> tuple[str, str] | None:
+    """Last resort: accept charset-normalizer only if all close candidates agree.
+
+    On short single-byte texts it often ranks cp1250 and cp1252 equally; when the
+    plausible candidates decode to different text we cannot know which is right.
+    Half-width katakana are rejected too: they are what single-byte text (e.g.
+    KOI8-R) looks like when misread as Shift-JIS, and are rare in real documents.
+    """
+    from charset_normalizer import from_bytes  # imported lazily: rarely needed
+
+    results = from_bytes(data)
+    best = results.best()
+    if best is None or best.chaos > 0.1:
+        return None
+    plausible = {str(match) for match in results if match.chaos <= best.chaos + 0.1}
+    if len(plausible) != 1:
+        return None
+    text = str(best)
+    if len(_HALFWIDTH_KATAKANA.findall(text)) > 0.1 * len("".join(_NON_ASCII.findall(text))):
+        return None
+    return text, best.encoding
+
+
+# --------------------------------------------------------------------------
+# Readers, one per file type: bytes -> (text, encoding label)
+# --------------------------------------------------------------------------
+
+
+def _read_docx(data: bytes) -> tuple[str, str]:
+    """Body paragraphs and tables in document order; headers/footers are boilerplate."""
+    import docx
+    from docx.table import Table
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+        blocks = [
+            _docx_table_text(item) if isinstance(item, Table) else item.text
+            for item in document.iter_inner_content()
+        ]
+    except Exception as err:  # python-docx raises many types for damaged files
+        raise LoadError(f"corrupt .docx: {_short(err)}") from err
+    text = "\n\n".join(block.strip() for block in blocks if block.strip())
+    if not text:
+        raise LoadError("document has no text")
+    return text, "docx"
+
+
+def _docx_table_text(table) -> str:
+    """Each row on one line, cells joined by " | " (merged cells counted once)."""
+    lines = []
+    for row in table.rows:
+        cells, previous = [], None
+        for cell in row.cells:
+            if cell._tc is not previous:  # a merged cell repeats across the columns it spans
+                cells.append(" ".join(cell.text.split()))
+            previous = cell._tc
+        line = " | ".join(c for c in cells if c)
+        if line:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def _read_pdf(data: bytes) -> tuple[str, str]:
+    """Text layer of every page. An owner-only password (empty user password) is fine."""
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise LoadError("PDF is encrypted (password required)")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except LoadError:
+        raise
+    except DependencyError as err:
+        raise LoadError(f"encrypted PDF needs an extra package: {_short(err)}") from err
+    except Exception as err:  # pypdf raises many types for damaged files
+        raise LoadError(f"corrupt .pdf: {_short(err)}") from err
+    text = "\n\n".join(page.strip() for page in pages if page.strip())
+    if not text:
+        raise LoadError("PDF has no extractable text (scanned image?)")
+    return text, "pdf"
+
+
+def _read_html(data: bytes) -> tuple[str, str]:
+    markup, encoding = _decode_html(data)
+    try:
+        text = _html_to_text(markup)
+    except Exception as err:  # bs4 may reject pathological markup
+        raise LoadError(f"cannot parse HTML: {_short(err)}") from err
+    if not text:
+        raise LoadError("HTML has no visible text")
+    return text, f"html:{encoding}"
+
+
+_READERS: dict[str, Callable[[bytes], tuple[str, str]]] = {
+    ".txt": _decode_text,
+    ".md": _decode_text,
+    ".docx": _read_docx,
+    ".pdf": _read_pdf,
+    ".html": _read_html,
+    ".htm": _read_html,
+}
+
+
+# --------------------------------------------------------------------------
+# HTML helpers
+# --------------------------------------------------------------------------
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+# Declared labels that browsers treat as a wider encoding (WHATWG Encoding spec).
+_CHARSET_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "ascii": "cp1252", "iso8859-1": "cp1252"}
+_DROP_TAGS = ["script", "style", "nav", "header", "footer", "noscript", "template", "head"]
+_BLOCK_TAGS = frozenset(
+    "address article aside blockquote caption dd div dl dt fieldset figcaption figure form "
+    "h1 h2 h3 h4 h5 h6 hr li main ol p pre section table ul".split()
+)
+
+
+def _decode_html(data: bytes) -> tuple[str, str]:
+    """Use the declared charset when it decodes cleanly, else plain-text detection."""
+    declared = _declared_charset(data)
+    if declared and not data.startswith(tuple(bom for bom, _ in _BOMS)):
+        try:
+            return _checked(data.decode(declared), declared)
+        except UnicodeDecodeError:
+            pass  # the declaration is wrong (common on old sites); detect instead
+    return _decode_text(data)
+
+
+def _declared_charset(data: bytes) -> str | None:
+    match = _META_CHARSET.search(data[:4096])
+    if not match:
+        return None
+    try:
+        name = codecs.lookup(match.group(1).decode("ascii")).name
+    except (LookupError, UnicodeDecodeError):
+        return None
+    return _CHARSET_ALIASES.get(name, name)
+
+
+def _html_to_text(markup: str) -> str:
+    """Visible text with block elements as paragraphs and table rows as lines."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(markup, "html.parser")
+    for tag in soup(_DROP_TAGS):
+        tag.decompose()
+    parts: list[str] = []
+    _collect_html(soup, parts, in_pre=False)
+    lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _collect_html(node, parts: list[str], in_pre: bool) -> None:
+    from bs4 import CData, NavigableString, Tag
+
+    for child in node.children:
+        if isinstance(child, NavigableString):
+            if type(child) in (NavigableString, CData):  # skip comments, doctype ...
+                parts.append(str(child) if in_pre else re.sub(r"\s+", " ", child))
+        elif not isinstance(child, Tag):
+            continue
+        elif child.name == "br":
+            parts.append("\n")
+        elif child.name == "tr":
+            cells = [c.get_text(" ", strip=True) for c in child.find_all(["td", "th"], recursive=False)]
+            parts.append("\n" + " | ".join(c for c in cells if c))
+        elif child.name in _BLOCK_TAGS:
+            parts.append("\n\n")
+            _collect_html(child, parts, in_pre or child.name == "pre")
+            parts.append("\n\n")
+        else:
+            _collect_html(child, parts, in_pre)

@@ -1,0 +1,191 @@
+"""Sanity checks for the evaluation set in evals/qa.jsonl.
+
+Self-contained: no project imports. Paths are resolved relative to this file.
+"""
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+QA_PATH = ROOT / "evals" / "qa.jsonl"
+CORPUS_DIR = ROOT / "corpus"
+
+ALLOWED_TYPES = {
+    "fact",
+    "lead_agency",
+    "list",
+    "compare",
+    "english",
+    "paraphrase",
+    "followup",
+    "unanswerable",
+}
+REQUIRED_KEYS = {"id", "question", "type", "answer", "key_facts", "evidence"}
+MIN_ITEMS = 100
+
+_WS = re.compile(r"\s+")
+
+
+def _norm(text):
+    """Remove all whitespace (incl. full-width space U+3000, tabs, newlines)."""
+    return _WS.sub("", text.replace("\u3000", ""))
+
+
+def _load_lines():
+    assert QA_PATH.exists(), f"missing {QA_PATH}"
+    lines = QA_PATH.read_text(encoding="utf-8").splitlines()
+    return [(n, line) for n, line in enumerate(lines, 1) if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def items():
+    out = []
+    for n, line in _load_lines():
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError as exc:  # pragma: no cover - reported by test below
+            pytest.fail(f"line {n} is not valid JSON: {exc}")
+    return out
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return {
+        p.name: _norm(p.read_text(encoding="utf-8"))
+        for p in sorted(CORPUS_DIR.glob("*.txt"))
+    }
+
+
+def test_every_line_parses():
+    bad = []
+    for n, line in _load_lines():
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            bad.append(f"line {n}: {exc}")
+            continue
+        if not isinstance(obj, dict):
+            bad.append(f"line {n}: not a JSON object")
+    assert not bad, "\n".join(bad)
+
+
+def test_minimum_size(items):
+    assert len(items) >= MIN_ITEMS, f"only {len(items)} items"
+
+
+def test_required_keys_and_value_types(items):
+    problems = []
+    for it in items:
+        missing = REQUIRED_KEYS - it.keys()
+        if missing:
+            problems.append(f"{it.get('id')}: missing {sorted(missing)}")
+            continue
+        for key in ("id", "question", "type", "answer"):
+            if not isinstance(it[key], str) or not it[key].strip():
+                problems.append(f"{it['id']}: {key} must be a non-empty string")
+        if not isinstance(it["key_facts"], list) or not all(
+            isinstance(k, str) and k.strip() for k in it["key_facts"]
+        ):
+            problems.append(f"{it['id']}: key_facts must be a list of non-empty strings")
+        if not isinstance(it["evidence"], list):
+            problems.append(f"{it['id']}: evidence must be a list")
+            continue
+        for ev in it["evidence"]:
+            if not isinstance(ev, dict) or not {"doc", "quote"} <= ev.keys():
+                problems.append(f"{it['id']}: evidence entry needs doc and quote: {ev!r}")
+            elif not (isinstance(ev["doc"], str) and isinstance(ev["quote"], str) and ev["quote"].strip()):
+                problems.append(f"{it['id']}: evidence doc/quote must be non-empty strings")
+    assert not problems, "\n".join(problems)
+
+
+def test_types_allowed(items):
+    bad = [f"{it['id']}: {it['type']}" for it in items if it["type"] not in ALLOWED_TYPES]
+    assert not bad, "\n".join(bad)
+
+
+def test_ids_unique(items):
+    seen, dups = set(), set()
+    for it in items:
+        (dups if it["id"] in seen else seen).add(it["id"])
+    assert not dups, f"duplicate ids: {sorted(dups)}"
+
+
+def test_unanswerable_have_no_facts_or_evidence(items):
+    bad = [
+        it["id"]
+        for it in items
+        if it["type"] == "unanswerable" and (it["key_facts"] != [] or it["evidence"] != [])
+    ]
+    assert not bad, f"unanswerable items must have empty key_facts/evidence: {bad}"
+
+
+def test_answerable_have_facts_and_evidence(items):
+    bad = [
+        it["id"]
+        for it in items
+        if it["type"] != "unanswerable" and (len(it["key_facts"]) < 1 or len(it["evidence"]) < 1)
+    ]
+    assert not bad, f"answerable items need >=1 key fact and >=1 evidence: {bad}"
+
+
+def test_evidence_docs_exist(items, corpus):
+    bad = [
+        f"{it['id']}: {ev['doc']}"
+        for it in items
+        for ev in it["evidence"]
+        if ev["doc"] not in corpus
+    ]
+    assert not bad, "unknown evidence docs:\n" + "\n".join(bad)
+
+
+def test_quotes_found_in_docs(items, corpus):
+    bad = []
+    for it in items:
+        for ev in it["evidence"]:
+            text = corpus.get(ev["doc"])
+            if text is None:
+                continue  # reported by test_evidence_docs_exist
+            if _norm(ev["quote"]) not in text:
+                bad.append(f"{it['id']} [{ev['doc']}]: {ev['quote']}")
+    assert not bad, "quotes not found (whitespace removed):\n" + "\n".join(bad)
+
+
+def test_key_facts_in_quotes(items):
+    bad = []
+    for it in items:
+        quotes = [_norm(ev["quote"]) for ev in it["evidence"]]
+        for fact in it["key_facts"]:
+            if not any(_norm(fact) in q for q in quotes):
+                bad.append(f"{it['id']}: {fact}")
+    assert not bad, "key facts missing from the item's quotes:\n" + "\n".join(bad)
+
+
+def test_followup_history(items):
+    bad = []
+    for it in items:
+        if it["type"] != "followup":
+            continue
+        hist = it.get("history")
+        if not isinstance(hist, list) or not hist:
+            bad.append(f"{it['id']}: empty or missing history")
+            continue
+        for turn in hist:
+            if (
+                not isinstance(turn, dict)
+                or turn.get("role") not in {"user", "assistant"}
+                or not isinstance(turn.get("content"), str)
+                or not turn["content"].strip()
+            ):
+                bad.append(f"{it['id']}: bad history turn {turn!r}")
+    assert not bad, "\n".join(bad)
+
+
+def test_compare_cites_multiple_docs(items):
+    bad = [
+        it["id"]
+        for it in items
+        if it["type"] == "compare" and len({ev["doc"] for ev in it["evidence"]}) < 2
+    ]
+    assert not bad, f"compare items must cite >=2 different docs: {bad}"
