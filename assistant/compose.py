@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 import unicodedata
 from collections.abc import Iterator
+from dataclasses import replace
 
 from assistant.answer import Answer
 from assistant.extractive import Evidence, compose_extractive
@@ -49,6 +50,7 @@ def compose(assistant, question: str, history: list[dict], filters: dict) -> Ite
 
     started = time.perf_counter()
     answer = compose_extractive(Evidence(plan=plan, passages=passages, index=index, sources=sources))
+    answer.retrieved = cited_first(answer, passages, index, settings.top_k)
     answer.notice = " ".join(filter(None, [notice, answer.notice]))
     answer.timings = timings
     timings["compose"] = _ms(started)
@@ -99,9 +101,19 @@ def retrieve_for_plan(retriever, index, plan: QueryPlan, sources: list[str] | No
         for results in per_place:
             if rank < len(results) and results[rank].chunk.chunk_id not in {p.chunk.chunk_id for p in merged}:
                 merged.append(results[rank])
-    from dataclasses import replace
-
     return [replace(p, rank=i) for i, p in enumerate(merged[: max(k, 2 * len(per_place))], start=1)]
+
+
+def cited_first(answer: Answer, passages: list[Passage], index, k: int) -> list[Passage]:
+    """The passages the answer cites lead the retrieved list (some come from the
+    responsibility records or the section tree rather than from search), then the rest."""
+    by_id = {p.chunk.chunk_id: p for p in passages}
+    cited = [by_id.get(c.chunk_id) or Passage(chunk=index.chunk_by_id[c.chunk_id], score=0.0, rank=0)
+             for c in answer.citations]
+    cited_ids = {p.chunk.chunk_id for p in cited}
+    rest = [p for p in passages if p.chunk.chunk_id not in cited_ids]
+    return [replace(p, rank=i) for i, p in enumerate(cited + rest[: max(0, k - len(cited))] if len(cited) < k
+                                                      else cited, start=1)]
 
 
 def _ms(started: float) -> float:

@@ -68,8 +68,15 @@ def chroma_client(settings: Settings, generation_dir: Path):
         headers = {}
         if settings.chroma_token:
             headers["Authorization"] = f"Bearer {settings.chroma_token.get_secret_value()}"
-        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, ssl=settings.chroma_ssl,
-                                   headers=headers, settings=chroma_settings)
+        try:
+            return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, ssl=settings.chroma_ssl,
+                                       headers=headers, settings=chroma_settings)
+        except Exception as error:  # chromadb raises ValueError("Could not connect to a Chroma server ...")
+            raise IndexUnavailable(
+                f"Cannot reach the Chroma server at {store_label(settings)} ({error}). Start it "
+                f"(chroma run --path DIR --host {settings.chroma_host} --port {settings.chroma_port}) "
+                "or clear chroma_host to use the embedded store."
+            ) from error
     return chromadb.PersistentClient(path=str(generation_dir / "chroma"), settings=chroma_settings)
 
 
@@ -216,5 +223,7 @@ def open_index(settings: Settings, embedding_model: str | None = None) -> Policy
         )
     try:
         return PolicyIndex(settings, generation_dir, manifest)
+    except IndexUnavailable:
+        raise   # e.g. the Chroma server is unreachable: rebuilding would not help
     except Exception as error:  # any missing or unreadable part means the same thing to the user
         raise IndexUnavailable(f"The index in {generation_dir} is damaged ({type(error).__name__}: {error}); {REBUILD_HINT}") from error

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from assistant.answer import Answer, Citation
-from assistant.prompts import load_prompt, render_passages
+from assistant.prompts import PromptError, fill_prompt, render_passages
 from assistant.retrieve import Passage
 from assistant.settings import Settings
 from assistant.text import bilingual
@@ -30,6 +30,12 @@ NUMBER = re.compile(r"\d+(?:\.\d+)?%?")
 LIST_MARKER = re.compile(r"^\s*\d+[.)、]\s", re.MULTILINE)
 THINKING = re.compile(r"<think>.*?(?:</think>|$)", re.DOTALL)
 HISTORY_TURNS, HISTORY_TURN_CHARS = 6, 500
+# Some models prefix the rewritten question with a label despite the prompt.
+REWRITE_LABEL = re.compile(r"^\s*(?:改写后的问题|独立问题|rewritten question|standalone question)\s*[:：]\s*", re.IGNORECASE)
+
+
+class EmptyReply(Exception):
+    """The endpoint answered, but with no text."""
 
 
 class AnswerCheckFailed(Exception):
@@ -61,7 +67,8 @@ def stream_llm_answer(settings: Settings, question: str, passages: Sequence[Pass
                       extractive: Answer) -> Iterator[Answer]:
     """Yield growing partial answers (mode "llm"); the last one is the checked final answer
     or, on any failure, the extractive answer with a notice."""
-    if not passages:   # nothing to ground an answer on; the model could only fail the check
+    # Nothing to ground an answer on (the model could only fail the check), or no endpoint.
+    if not passages or not settings.llm_enabled:
         yield extractive
         return
     language = language_of(question)
@@ -89,8 +96,8 @@ def stream_llm_answer(settings: Settings, question: str, passages: Sequence[Pass
 
 
 def _answer_messages(question: str, passages: Sequence[Passage], language: str) -> list[tuple[str, str]]:
-    system = load_prompt("system", language).format()
-    user = load_prompt("answer", language).format(question=question, passages=render_passages(passages))
+    system = fill_prompt("system", language)
+    user = fill_prompt("answer", language, question=question, passages=render_passages(passages))
     return [("system", system), ("human", user)]
 
 
@@ -102,12 +109,13 @@ def _stream_text(settings: Settings, messages) -> Iterator[str]:
 
 def _visible(text: str) -> str:
     """The answer without a reasoning model's <think>…</think> block (possibly still open)."""
-    return THINKING.sub("", text).strip()
+    visible = THINKING.sub("", text).strip()
+    return "" if "<think>".startswith(visible) else visible   # "<thi" may be a block starting
 
 
 def _checked_answer(text: str, passages: Sequence[Passage], extractive: Answer) -> Answer:
     if not text:
-        raise ValueError("empty reply")
+        raise EmptyReply()
     text = CITATION.sub(lambda m: "".join(f"[{n}]" for n in re.findall(r"\d+", m.group(1))), text)
     cited = sorted({int(n) for n in re.findall(r"\[(\d+)\]", text)})
     if bad := [n for n in cited if not 1 <= n <= len(passages)]:
@@ -156,7 +164,7 @@ def _canonical(token: str) -> str:
 
 
 def _fallback(extractive: Answer, notice: str) -> Answer:
-    return replace(extractive, mode="extractive", notice=" ".join(filter(None, [extractive.notice, notice])))
+    return replace(extractive, mode="extractive", notice=notice)
 
 
 def _describe_failure(error: Exception, settings: Settings) -> str:
@@ -172,8 +180,10 @@ def _describe_failure(error: Exception, settings: Settings) -> str:
         return "connection failed"
     if isinstance(error, openai.APIStatusError):
         return f"HTTP {error.status_code}"
-    if isinstance(error, ValueError) and str(error) == "empty reply":
+    if isinstance(error, EmptyReply):
         return "empty reply"
+    if isinstance(error, PromptError):
+        return "prompt file error"
     return f"malformed reply: {type(error).__name__}"
 
 
@@ -182,17 +192,19 @@ def _describe_failure(error: Exception, settings: Settings) -> str:
 def rewrite_question(settings: Settings, question: str, history: list[dict]) -> str | None:
     """The follow-up as a standalone question, or None on any failure (the caller then
     retrieves with the original question)."""
+    if not settings.llm_enabled:
+        return None
     language = language_of(question)
     try:
-        prompt = load_prompt("rewrite", language).format(history=_render_history(history, language), question=question)
-        reply = chat_model(settings, streaming=False).invoke([("human", prompt)]).content
+        prompt = fill_prompt("rewrite", language, history=_render_history(history, language), question=question)
+        reply = _visible(str(chat_model(settings, streaming=False).invoke([("human", prompt)]).content))
     except Exception as error:  # noqa: BLE001 — rewriting is an optional improvement
         log.warning("LLM question rewrite failed: %s", _describe_failure(error, settings))
         return None
-    lines = [line.strip().strip("\"'“”「」") for line in _visible(str(reply)).splitlines() if line.strip()]
-    if not lines or not lines[0] or len(lines[0]) > 4 * len(question) + 200:
+    if len(reply) > 4 * len(question) + 200:   # an explanation or an answer, not a question
         return None
-    return lines[0]
+    lines = [REWRITE_LABEL.sub("", line).strip().strip("\"'“”「」") for line in reply.splitlines()]
+    return next((line for line in lines if line), None)
 
 
 def _render_history(history: list[dict], language: str) -> str:

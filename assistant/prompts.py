@@ -42,6 +42,16 @@ def load_prompt(name: str, language: str, prompts_dir: Path = PROMPTS_DIR) -> st
         raise PromptError(f"cannot read prompt file {path}: {error}") from error
 
 
+def fill_prompt(name: str, language: str, prompts_dir: Path = PROMPTS_DIR, **values: str) -> str:
+    """A template filled with ``values``; a bad template raises ``PromptError``, not KeyError."""
+    template = load_prompt(name, language, prompts_dir)
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError, ValueError) as error:
+        path = prompt_path(name, language, prompts_dir)
+        raise PromptError(f"{path}: cannot fill the template ({type(error).__name__}: {error})") from error
+
+
 def placeholders(template: str, path: Path | str = "<template>") -> set[str]:
     """The ``{names}`` a template uses (raises ``PromptError`` on an unescaped brace)."""
     try:
@@ -51,17 +61,26 @@ def placeholders(template: str, path: Path | str = "<template>") -> set[str]:
 
 
 def check_prompts(prompts_dir: Path = PROMPTS_DIR) -> None:
-    """Fail fast at start-up, naming the file, instead of failing on the first question."""
+    """Fail fast at start-up, naming each bad file, instead of failing on the first question."""
+    problems = []
     for name, required in REQUIRED_PLACEHOLDERS.items():
         for language in LANGUAGES:
-            path = prompt_path(name, language, prompts_dir)
-            found = placeholders(load_prompt(name, language, prompts_dir), path)
-            if missing := sorted(required - found):
-                raise PromptError(f"{path}: missing placeholder {_braced(missing)}")
-            if unknown := sorted(found - required):
-                raise PromptError(f"{path}: unknown placeholder {_braced(unknown)} "
-                                  f"(allowed: {_braced(sorted(required)) or 'none'}; "
-                                  "write a literal brace as {{ or }})")
+            try:
+                _check_prompt(name, language, required, prompts_dir)
+            except PromptError as error:
+                problems.append(str(error))
+    if problems:
+        raise PromptError("\n".join(problems))
+
+
+def _check_prompt(name: str, language: str, required: set[str], prompts_dir: Path) -> None:
+    path = prompt_path(name, language, prompts_dir)
+    found = placeholders(load_prompt(name, language, prompts_dir), path)
+    if missing := sorted(required - found):
+        raise PromptError(f"{path}: missing placeholder {_braced(missing)}")
+    if unknown := sorted(found - required):
+        raise PromptError(f"{path}: unknown placeholder {_braced(unknown)} "
+                          f"(allowed: {_braced(sorted(required)) or 'none'}; write a literal brace as {{{{ or }}}})")
 
 
 def render_passages(passages: Sequence[Passage]) -> str:

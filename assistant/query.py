@@ -20,18 +20,24 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 LATIN = re.compile(r"[A-Za-z]")
 
 INTENT_PATTERNS: dict[str, re.Pattern[str]] = {
-    "responsibility": re.compile(r"牵头|负责|参加|参与|责任分工|哪些单位|哪个单位|哪些部门|哪个部门|主管|lead|responsib|in charge|"
-                                 r"which agenc|which department|which bod|participat|involved|take part|who is", re.I),
-    "date": re.compile(r"何时|什么时候|哪一?天|日期|哪年哪月|几月几日|发布时间|印发时间|签署|when\b|what date|which date|dated", re.I),
+    "responsibility": re.compile(r"牵头|负责|责任分工|主管|(参加|参与|配合).*(单位|部门|机构)|(单位|部门|机构).*(参加|参与|配合)|"
+                                 r"哪些单位|哪个单位|哪些部门|哪个部门|哪家单位|\blead|responsib|in charge|which agenc|"
+                                 r"which department|which bod|which organi[sz]ation|participat|take part", re.I),
+    "issuer": re.compile(r"哪几?家单位.*(印发|发布|联合)|(印发|发文|发布)单位|谁(印发|发布|制定)|由谁(印发|发布|制定)|发文机关|"
+                         r"who (issued|published|released)|issued by|issuing (body|bodies|agenc)", re.I),
+    "person": re.compile(r"(主任|主席|局长|书记|部长|负责人|院长|馆长|县长|市长|省长|理事长)(是谁|叫什么|姓名)|"
+                         r"谁(是|担任)|姓名|\bwho is the (director|chair|head|president|mayor|secretary)|name of the (director|chair|head)", re.I),
+    "date": re.compile(r"何时|什么时候|哪一?天|日期|哪年哪月|几月几日|发布时间|印发时间|签署|时效|截止|when\b|what date|which date|dated|until", re.I),
     "doc_number": re.compile(r"文号|发文字号|document number|reference number", re.I),
-    "list": re.compile(r"哪些|哪几|几项|几个|几类|多少项|多少个|包括|包含|分为|列出|列举|which .*(actions|projects|tasks|measures|groups)|"
-                       r"what (are|were) the|list|how many (actions|projects|tasks|key|measures|groups)", re.I),
+    "list": re.compile(r"哪些|哪几|几[项个类条点方面部分]|多少[项个条]|包括|包含|分为|列出|列举|分别是什么|"
+                       r"which .*(actions|projects|tasks|measures|groups|principles)|what (are|were) the|\blist\b|"
+                       r"how many (actions|projects|tasks|key|measures|groups|principles|parts|sections)", re.I),
     "figure": re.compile(r"多少|几|比例|比重|目标|指标|数量|人数|面积|百分|%|％|how many|how much|what percentage|percent|proportion|"
                          r"\btarget|\bgoal|\brate\b|number of", re.I),
     "compare": re.compile(r"比较|对比|相比|分别|各自|异同|区别|不同|compare|comparison|differ|versus|\bvs\b|both|each of", re.I),
 }
 FOLLOWUP_START = re.compile(r"^(那|那么|那末|其中|还有|另外|再|and\b|what about|how about|and what|also)", re.I)
-PROVINCE_WORDS = re.compile(r"全省|省级|省科协|省科技厅|省委宣传部|省里|provincial|province", re.I)
+PROVINCE_WORDS = re.compile(r"^省|全省|省级|省科协|省科技厅|省委宣传部|省里|省政府|provincial|province", re.I)
 
 
 @dataclass
@@ -72,8 +78,6 @@ def jurisdiction_aliases(documents: dict[str, DocumentInfo]) -> dict[str, str]:
                 forms.add(name[: -len(suffix)])
         if name.startswith("湖南") and len(name) > 3:
             forms.update({name[2:], name[2:].removesuffix("新区")})
-        if info.level:
-            forms.add(info.level)           # "市级的呢？" names the city document by its level
         for form in forms:
             if len(form) >= 2:
                 aliases.setdefault(form, name)
@@ -82,11 +86,12 @@ def jurisdiction_aliases(documents: dict[str, DocumentInfo]) -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def known_places() -> tuple[tuple[str, str], ...]:
+    """(surface form, Chinese name) for every listed place, longest form first."""
     data = tomllib.loads(PLACES_PATH.read_text(encoding="utf-8"))
     pairs = []
-    for group in data.get("place", []):
-        pairs += [(name, name) for name in group.get("zh", [])]
-        pairs += [(name, name) for name in group.get("en", [])]
+    for entry in data.get("places", []):
+        chinese, english = entry.split("|")
+        pairs += [(chinese, chinese), (english, chinese)]
     return tuple(sorted(pairs, key=lambda pair: -len(pair[0])))
 
 
@@ -107,19 +112,20 @@ def find_jurisdictions(text: str, documents: dict[str, DocumentInfo]) -> tuple[l
         take(form, name)
     indexed = {info.jurisdiction for info in documents.values()}
     for term in english_matches(text):
-        if term.kind == "place":
+        # Level words ("city", "county") are glossary places too; only names pick a document.
+        if term.kind == "place" and len(term.zh) >= 2:
             match = next((j for j in indexed if term.zh and (term.zh in j or j in term.zh)), None)
             if match and match not in found:
                 found.append(match)
                 for form in term.english_forms:
                     lowered = lowered.replace(form, "□" * len(form))
-    if PROVINCE_WORDS.search(lowered):
+    if not found and PROVINCE_WORDS.search(lowered):
         province = next((j for j in indexed if j.endswith("省")), None)
         if province and province not in found:
             found.append(province)
-    unknown = [place for place, _ in known_places()
-               if place.lower() in lowered and not any(place in j for j in indexed)]
-    return found, _drop_contained(unknown)
+    unknown = [chinese for form, chinese in known_places()
+               if form in lowered and not any(chinese in j for j in indexed)]
+    return found, _drop_contained(list(dict.fromkeys(unknown)))
 
 
 def _drop_contained(names: list[str]) -> list[str]:

@@ -9,9 +9,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from functools import cached_property
 from pathlib import Path
 
 import jieba
+import jieba.posseg
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -34,6 +36,16 @@ class Segmenter:
     def tokens(self, text: str) -> list[str]:
         words = self._jieba.lcut_for_search(text.lower())
         return [w for w in (word.strip() for word in words) if w and KEEP.search(w) and w not in STOPWORDS]
+
+    @cached_property
+    def _tagger(self) -> jieba.posseg.POSTokenizer:
+        # Building the tagger reads jieba's whole tag table (~1 s): once per segmenter.
+        return jieba.posseg.POSTokenizer(self._jieba)
+
+    def content_words(self, text: str) -> set[str]:
+        """Nouns and names in ``text`` (jieba part-of-speech tags n*, vn, eng): the words a
+        question is *about*, as opposed to its verbs and adverbs."""
+        return {pair.word for pair in self._tagger.cut(text) if pair.flag.startswith(("n", "vn", "eng")) and len(pair.word) >= 2}
 
     def add_words(self, words: list[str]) -> None:
         for word in words:

@@ -37,14 +37,14 @@ PROSE_MARK = re.compile(r"[，。；、]")
 @dataclass(frozen=True)
 class CleanResult:
     text: str                                    # paragraphs separated by a blank line
-    header_fields: dict[str, str] = field(default_factory=dict)
+    header_fields: dict[str, str] = field(default_factory=dict)   # 索引号, 文号, 发文日期 … of a web page copy
     removed_lines: tuple[str, ...] = ()          # chrome that was dropped, for auditing
 
 
 def clean_text(raw: str) -> CleanResult:
     lines = [_normalise_line(line) for line in EDITOR_ARTEFACT.sub("", raw).split("\n")]
     lines = [line for line in lines if line]
-    header, lines = _take_header_fields(lines)
+    header = _header_fields(lines)
     lines, removed = _drop_page_chrome(lines)
     paragraphs = _rejoin_wrapped_lines(lines)
     return CleanResult("\n\n".join(paragraphs), header, tuple(removed))
@@ -59,16 +59,14 @@ def _normalise_line(line: str) -> str:
     return line
 
 
-def _take_header_fields(lines: list[str]) -> tuple[dict[str, str], list[str]]:
+def _header_fields(lines: list[str]) -> dict[str, str]:
+    """Portal fields become metadata; the lines stay in the text so that they can be cited."""
     header: dict[str, str] = {}
-    body = []
     for line in lines:
         match = HEADER_FIELD.match(line)
         if match:
-            header[match.group(1)] = match.group(2).strip()
-        else:
-            body.append(line)
-    return header, body
+            header.setdefault(match.group(1), match.group(2).strip())
+    return header
 
 
 def _drop_page_chrome(lines: list[str]) -> tuple[list[str], list[str]]:

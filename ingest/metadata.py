@@ -30,6 +30,7 @@ class DocumentInfo:
     level: str = ""
     status: str = ""                  # 正式印发 / 征求意见稿
     dates: dict[str, str] = field(default_factory=dict)   # issued / signed / printed, ISO dates
+    fields: dict[str, str] = field(default_factory=dict)  # other stated fields (信息时效期, 索引号 …)
 
     def as_metadata(self) -> dict[str, str]:
         """Flat, string-only fields for the vector store."""
@@ -53,6 +54,7 @@ def extract_info(source: str, text: str, header_fields: dict[str, str]) -> Docum
         level=_level(place.group("place")) if place else "",
         status="征求意见稿" if any("征求意见稿" in p for p in head) else "正式印发",
         dates=_dates(paragraphs, header_fields),
+        fields={key: value for key, value in header_fields.items() if value},
     )
 
 

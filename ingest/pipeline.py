@@ -14,6 +14,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from chromadb.errors import ChromaError
 from tqdm import tqdm
 
 from assistant import index as store
@@ -145,10 +146,13 @@ def _diff(documents: list[ParsedDocument], previous: store.IndexManifest | None)
 def _build_generation(settings: Settings, documents: list[ParsedDocument], previous: store.IndexManifest | None,
                       embeddings, progress: bool) -> str:
     generation_dir = store.new_generation_dir(settings.index_dir)
-    client = store.chroma_client(settings, generation_dir)
     name = store.collection_name(settings, generation_dir.name)
+    client = None
     published = False
     try:
+        # Inside the try: a full disk or an unreachable server fails here already, and the
+        # half-made generation folder must still be removed.
+        client = store.chroma_client(settings, generation_dir)
         collection = client.create_collection(name, metadata={"hnsw:space": "cosine"}, embedding_function=None)
         chunks = [chunk for document in documents for chunk in document.chunks]
         vectors = _vectors(settings, chunks, documents, previous, embeddings, progress)
@@ -156,15 +160,23 @@ def _build_generation(settings: Settings, documents: list[ParsedDocument], previ
             collection.add(ids=[chunks[i].chunk_id for i in batch], embeddings=[vectors[chunks[i].chunk_id] for i in batch],
                            documents=[chunks[i].text for i in batch], metadatas=[chunks[i].metadata() for i in batch])
         _write_side_files(settings, generation_dir, documents, chunks, name, embeddings)
+        before = {path.name for path in settings.index_dir.glob("gen-*")}
         store.publish_generation(settings.index_dir, generation_dir)
         published = True
+        if settings.chroma_server_mode:
+            # The server holds one collection per generation; drop those whose folders were just removed.
+            for stale in sorted(before - {path.name for path in settings.index_dir.glob("gen-*")}):
+                _drop_collection(client, store.collection_name(settings, stale))
         return generation_dir.name
-    except OSError as error:
-        raise IngestError(f"Could not write the index ({error}); the previous index is unchanged.") from error
+    except store.IndexUnavailable as error:   # the Chroma server cannot be reached
+        raise IngestError(f"{error} The previous index is unchanged.") from error
+    except (OSError, ChromaError) as error:    # e.g. a full disk: sqlite reports it as a ChromaError
+        raise IngestError(f"Could not write the index ({type(error).__name__}: {error}); "
+                          "the previous index is unchanged.") from error
     finally:
         if not published:
             shutil.rmtree(generation_dir, ignore_errors=True)
-            if settings.chroma_server_mode:
+            if settings.chroma_server_mode and client is not None:
                 _drop_collection(client, name)
 
 

@@ -26,7 +26,7 @@ class OpenAIStub:
         self.malformed = malformed        # send invalid JSON instead of a completion
         self.close = close                # drop the connection without any response
         self.chunk_chars = chunk_chars    # characters per streamed delta
-        self.requests: list[dict] = []    # {"method", "path", "headers", "body"} per request
+        self.requests: list[dict] = []    # {"method", "path", "headers" (lower-case names), "body"}
         self._stopping = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -140,7 +140,7 @@ def _handler_for(stub: OpenAIStub) -> type[BaseHTTPRequestHandler]:
 
         def _record(self, body: dict | None) -> None:
             stub.requests.append({"method": self.command, "path": self.path,
-                                  "headers": dict(self.headers), "body": body})
+                                  "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})
 
     return Handler
 

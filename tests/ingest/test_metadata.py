@@ -1,0 +1,178 @@
+"""Metadata stage: what a citation needs (文号, title, dates, status), extracted from the
+text, overridden field by field by the corpus manifest."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.clean import clean_text
+from ingest.metadata import DocumentInfo, apply_manifest, extract_info, load_manifest
+
+
+@pytest.fixture(scope="module")
+def extracted(raw_seeds, cleaned_seeds) -> dict[str, DocumentInfo]:
+    """What the text alone says, no manifest."""
+    return {prefix: extract_info(raw_seeds[prefix].source, cleaned.text, cleaned.header_fields)
+            for prefix, cleaned in cleaned_seeds.items()}
+
+
+def undashed(title: str) -> str:
+    return title.replace("—", "-")
+
+
+@pytest.mark.parametrize(("prefix", "doc_number"), [
+    ("000", "湘科发〔2022〕132号"),
+    ("001", "湘新管发〔2022〕20号"),
+    ("002", "湘科协通〔2023〕10号"),
+    ("003", "郴政办发〔2022〕1号"),
+])
+def test_doc_number_is_extracted(extracted, prefix, doc_number):
+    assert extracted[prefix].doc_number == doc_number
+
+
+def test_draft_without_doc_number_gets_none_although_it_cites_others(raw_seeds, extracted):
+    assert "国发〔2021〕9号" in raw_seeds["004"].text
+    assert extracted["004"].doc_number == ""
+
+
+def test_doc_number_of_003_comes_from_the_portal_header_field(cleaned_seeds, raw_seeds):
+    cleaned = cleaned_seeds["003"]
+    info = extract_info(raw_seeds["003"].source, cleaned.text, {**cleaned.header_fields, "文号": "郴政办发〔2099〕7号"})
+    assert info.doc_number == "郴政办发〔2099〕7号"
+
+
+@pytest.mark.parametrize(("prefix", "title"), [
+    ("000", "湖南省“十四五”科学技术普及发展规划"),
+    ("001", "湖南湘江新区全民科学素质行动规划纲要实施方案"),
+    ("002", "湖南省科协2023年科普工作要点"),
+    ("003", "郴州市全民科学素质行动规划纲要实施方案（2021-2025年）"),
+    ("004", "中方县全民科学素质行动规划纲要实施方案（2021-2025年）"),
+])
+def test_title_is_extracted(extracted, prefix, title):
+    # 003's notice quotes its title with an em dash (2021—2025), the title line uses a hyphen; both are the title.
+    assert undashed(extracted[prefix].title) == title
+
+
+def test_title_is_not_taken_from_a_preamble_quoting_other_notices(extracted):
+    # 001's preamble cites 《国务院关于印发〈全民科学素质行动规划纲要…〉的通知》 etc.
+    assert "国务院" not in extracted["001"].title
+    assert "国务院" not in extracted["004"].title
+
+
+def test_dates_of_003_come_from_the_header(extracted):
+    assert extracted["003"].dates["issued"] == "2022-01-28"
+    assert extracted["003"].dates["signed"] == "2022-01-28"
+
+
+def test_signing_and_printing_dates_of_000(extracted):
+    assert extracted["000"].dates == {"signed": "2022-08-30", "printed": "2022-10-08"}
+
+
+def test_printing_date_of_002(extracted):
+    assert extracted["002"].dates == {"printed": "2023-03-10"}
+
+
+def test_dates_the_text_does_not_give_are_left_out(extracted):
+    assert extracted["001"].dates == {}
+    assert extracted["004"].dates == {}
+
+
+def test_status(extracted):
+    assert extracted["004"].status == "征求意见稿"
+    for prefix in ("000", "001", "002", "003"):
+        assert extracted[prefix].status == "正式印发", prefix
+
+
+@pytest.mark.parametrize(("prefix", "place", "level"), [
+    ("000", "湖南省", "省级"), ("001", "湖南湘江新区", "国家级新区"), ("002", "湖南省", "省级"),
+    ("003", "郴州市", "市级"), ("004", "中方县", "县级"),
+])
+def test_jurisdiction_and_level(extracted, prefix, place, level):
+    assert (extracted[prefix].jurisdiction, extracted[prefix].level) == (place, level)
+
+
+def test_extraction_agrees_with_the_corpus_manifest(extracted, corpus_manifest, raw_seeds):
+    """The manifest mostly confirms what the text says; it must not be needed for these fields."""
+    for prefix, info in extracted.items():
+        entry = corpus_manifest[raw_seeds[prefix].source]
+        assert info.doc_number == entry["doc_number"], prefix
+        assert info.status == entry["status"], prefix
+        assert info.jurisdiction == entry["jurisdiction"], prefix
+        for kind, value in entry["dates"].items():
+            assert info.dates.get(kind) == str(value), (prefix, kind)
+
+
+def test_doc_id_and_source(extracted, raw_seeds):
+    assert extracted["003"].source == raw_seeds["003"].source == "003_4b8c682228c4847d.txt"
+    assert extracted["003"].doc_id == "003_4b8c682228c4847d"
+
+
+# ---------------------------------------------------------------- manifest
+
+
+def test_manifest_overrides_a_field_and_keeps_the_rest(extracted):
+    info = apply_manifest(extracted["003"], {"source": extracted["003"].source, "title": "郴州市科学素质实施方案"})
+    assert info.title == "郴州市科学素质实施方案"
+    assert info.doc_number == "郴政办发〔2022〕1号"
+    assert info.dates == extracted["003"].dates
+    assert info.doc_id == extracted["003"].doc_id
+
+
+def test_manifest_id_issuers_and_dates(extracted):
+    info = apply_manifest(extracted["000"], {
+        "source": extracted["000"].source, "id": "plan", "issuers": ["湖南省科学技术厅", "湖南省科学技术协会"],
+        "dates": {"issued": "2022-09-01"},
+    })
+    assert info.doc_id == "plan"
+    assert info.issuers == ("湖南省科学技术厅", "湖南省科学技术协会")
+    # dates merge: the manifest adds or overrides one kind, the extracted ones stay
+    assert info.dates == {"signed": "2022-08-30", "printed": "2022-10-08", "issued": "2022-09-01"}
+
+
+def test_manifest_can_set_a_field_to_empty(extracted):
+    info = apply_manifest(extracted["001"], {"source": extracted["001"].source, "doc_number": ""})
+    assert info.doc_number == ""
+
+
+def test_no_manifest_entry_keeps_extracted_info(extracted):
+    assert apply_manifest(extracted["002"], None) == extracted["002"]
+    assert apply_manifest(extracted["002"], {}) == extracted["002"]
+
+
+def test_corpus_manifest_has_an_entry_per_seed(corpus_manifest, raw_seeds):
+    assert set(corpus_manifest) == {raw.source for raw in raw_seeds.values()}
+    assert corpus_manifest["003_4b8c682228c4847d.txt"]["title"] == "郴州市全民科学素质行动规划纲要实施方案（2021-2025年）"
+
+
+def test_missing_manifest_file_is_empty(tmp_path):
+    assert load_manifest(tmp_path / "manifest.toml") == {}
+
+
+def test_document_without_manifest_entry_still_gets_extracted_info():
+    raw = (
+        "长沙市科学技术协会关于印发《长沙市2024年科普工作要点》的通知\n\n"
+        "长科协发〔2024〕5号\n\n"
+        "各区县（市）科协：\n\n"
+        "现将《长沙市2024年科普工作要点》印发给你们，请认真贯彻落实。\n\n"
+        "长沙市科学技术协会\n\n"
+        "2024年2月20日\n\n"
+        "长沙市2024年科普工作要点\n\n"
+        "一、加强科普阵地建设\n\n"
+        "1.建设社区科普e站。到2024年底，全市建成社区科普e站50个。"
+    )
+    cleaned = clean_text(raw)
+    info = apply_manifest(extract_info("changsha.txt", cleaned.text, cleaned.header_fields),
+                          load_manifest(Path("/nonexistent/manifest.toml")).get("changsha.txt"))
+    assert info.title == "长沙市2024年科普工作要点"
+    assert info.doc_number == "长科协发〔2024〕5号"
+    assert info.doc_id == "changsha"
+    assert (info.jurisdiction, info.level) == ("长沙市", "市级")
+    assert info.status == "正式印发"
+    assert info.dates == {"signed": "2024-02-20"}
+
+
+def test_as_metadata_is_flat_strings(extracted):
+    metadata = extracted["003"].as_metadata()
+    assert metadata["doc_number"] == "郴政办发〔2022〕1号"
+    assert all(isinstance(value, str) for value in metadata.values())
