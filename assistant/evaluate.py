@@ -541,7 +541,8 @@ def report_markdown(result: EvalResult, info: RunInfo) -> str:
         "## Overall", "", _overall_table(result), "",
         "## By question type", "", _by_type_table(result), "",
         "Retrieval, key-fact and citation metrics cover answerable items only; correct abstention is measured on "
-        "unanswerable items, false abstention on answerable ones. *chinese* = answerable items other than English.", "",
+        "unanswerable items, false abstention on answerable ones. *chinese* = answerable items other than English. "
+        "Our ranks are those of `Answer.retrieved` as answer() returns it; the baseline's are its raw search order.", "",
         "![hit@k and key-fact recall by type](report_by_type.png)", "",
         "## Latency", "", _latency_table(result), "",
         *_threshold_section(info),
@@ -629,9 +630,9 @@ def plot_by_type(result: EvalResult, path: Path) -> None:
     for offset, (label, values) in enumerate(series):
         axes.bar([i + offset * width for i in range(len(groups))], values, width, label=label)
     axes.set_xticks([i + width * (len(series) - 1) / 2 for i in range(len(groups))], groups, rotation=20)
-    axes.set_ylim(0, 1.05)
+    axes.set_ylim(0, 1.2)   # headroom so the legend sits above the bars, not on them
     axes.set_title(f"Answerable questions by type (k = {result.k})")
-    axes.legend(loc="lower right")
+    axes.legend(loc="upper center", ncol=len(series), frameon=False)
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)

@@ -100,6 +100,7 @@ def briefing_docx(answers: Sequence[Answer], path: Path, title: str = BRIEFING_T
 
     notes = BriefingNotes()
     document = Document()
+    _use_chinese_font(document)
     document.add_heading(title, level=0)
     document.add_paragraph(_generated_line(generated_at))
     for number, answer in enumerate(answers, start=1):
@@ -114,6 +115,14 @@ def briefing_docx(answers: Sequence[Answer], path: Path, title: str = BRIEFING_T
     path = Path(path)
     document.save(str(path))
     return path
+
+
+def _use_chinese_font(document, font: str = "宋体") -> None:
+    """Name an East Asian font on the base style, so Word does not guess one for the Chinese text."""
+    from docx.oxml.ns import qn
+
+    fonts = document.styles["Normal"].element.get_or_add_rPr().get_or_add_rFonts()
+    fonts.set(qn("w:eastAsia"), font)
 
 
 def _add_markdown(document, text: str, numbers: dict[int, int]) -> None:

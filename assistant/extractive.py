@@ -28,7 +28,7 @@ QUESTION_WORDS = frozenset(
 GENERIC_WORDS = frozenset(
     "达到 超过 提高 提升 加强 开展 实施 建设 推进 完善 推动 支持 建立 健全 促进 加大 组织 培养 培育 培训 发展 落实 "
     "每年 年度 全年 以上 不少 不低于 比例 数量 面积 人数 个数 万人 人次 平方米".split())
-MIN_COVERAGE = 0.34          # share of the question's weighted terms a supporting sentence must hold
+MIN_COVERAGE = 0.28
 MAX_SENTENCES = 3
 NUMBER = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％|万|亿|人|个|名|家|所|站|项|次|平方米|公里)?")
 
@@ -574,8 +574,11 @@ def answer_with_sentences(evidence: Evidence):
     terms = question_terms(evidence)
     best = best_sentences(evidence, terms)
     top = best[0].score if best else 0
-    chosen = [s for s in best[: MAX_SENTENCES * 3] if s.score >= max(MIN_COVERAGE, 0.6 * top)][:MAX_SENTENCES]
-    chosen = _in_document_order(chosen)
+    if not best:
+        return _with_closest(evidence, not_stated(plan))
+    # The best sentence always answers (the refusal checks already judged its support).
+    chosen = [best[0]] + [s for s in best[1: MAX_SENTENCES * 3] if s.score >= max(MIN_COVERAGE, 0.6 * top)]
+    chosen = _in_document_order(chosen[:MAX_SENTENCES])
     citations = Citations()
     parts = [f"{s.sentence} {citations.cite(s.passage.chunk)}" for s in chosen]
     first = chosen[0].passage.chunk

@@ -112,13 +112,12 @@ def find_jurisdictions(text: str, documents: dict[str, DocumentInfo]) -> tuple[l
         take(form, name)
     indexed = {info.jurisdiction for info in documents.values()}
     for term in english_matches(text):
-        # Level words ("city", "county") are glossary places too; only names pick a document.
-        if term.kind == "place" and len(term.zh) >= 2:
-            match = next((j for j in indexed if term.zh and (term.zh in j or j in term.zh)), None)
-            if match and match not in found:
-                found.append(match)
-                for form in term.english_forms:
-                    lowered = lowered.replace(form, "□" * len(form))
+        match = _jurisdiction_of_term(term, documents)
+        if match and match not in found:
+            found.append(match)
+        if match:
+            for form in term.english_forms:
+                lowered = lowered.replace(form, "□" * len(form))
     if not found and PROVINCE_WORDS.search(lowered):
         province = next((j for j in indexed if j.endswith("省")), None)
         if province and province not in found:
@@ -126,6 +125,19 @@ def find_jurisdictions(text: str, documents: dict[str, DocumentInfo]) -> tuple[l
     unknown = [chinese for form, chinese in known_places()
                if form in lowered and not any(chinese in j for j in indexed)]
     return found, _drop_contained(list(dict.fromkeys(unknown)))
+
+
+def _jurisdiction_of_term(term, documents: dict[str, DocumentInfo]) -> str:
+    """The indexed jurisdiction an English glossary match names: a place ("Chenzhou"), or a
+    document by its title ("the Chenzhou plan"). Level words ("city", "county") name none."""
+    for info in documents.values():
+        if not info.jurisdiction:
+            continue
+        if term.kind == "place" and len(term.zh) >= 2 and (term.zh in info.jurisdiction or info.jurisdiction in term.zh):
+            return info.jurisdiction
+        if len(term.zh) >= 8 and (term.zh in info.title or info.title in term.zh):
+            return info.jurisdiction
+    return ""
 
 
 def _drop_contained(names: list[str]) -> list[str]:

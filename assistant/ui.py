@@ -534,7 +534,7 @@ def records_tab(handlers: Handlers, say) -> None:
                                elem_id="records-table"), "label", "records_table")
     download = say(gr.DownloadButton(wording("download_csv", zh), value=initial_csv["value"], size="sm",
                                      elem_id="records-csv"), "label", "download_csv")
-    for trigger in (document.change, agency.input):
+    for trigger in (document.change, agency.change):
         trigger(handlers.filter_records, [document, agency], [records, download])
 
 

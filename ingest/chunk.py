@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ingest.metadata import DocumentInfo
 from ingest.structure import Paragraph, Section
 
-CHUNKER_VERSION = "numbered-sections-v2"
+CHUNKER_VERSION = "numbered-sections-v3"
 SENTENCE = re.compile(r"[^。；！？]*[。；！？]+[”’」）)]*|[^。；！？]+$")
 PATH_SEPARATOR = " › "
 
@@ -93,23 +93,39 @@ def _collect_spans(section: Section, max_chars: int, out: list, pending_heading:
 
 
 def _split_at_sentences(paragraphs: list[Paragraph], max_chars: int) -> list[tuple[int, int]]:
-    """Pack whole sentences into spans of at most ``max_chars`` (a longer sentence stays whole)."""
+    """Pack whole sentences into spans of at most ``max_chars`` (a longer sentence stays whole).
+
+    A short first sentence of a paragraph is usually a run-in heading ("坚持需求导向。"):
+    it never ends a span, it opens the next one together with the text it introduces.
+    """
     spans: list[tuple[int, int]] = []
     start = end = None
+    lead_start = None        # start of a short run-in heading that was the last sentence added
     for paragraph in paragraphs:
-        for match in SENTENCE.finditer(paragraph.text):
-            if not match.group(0).strip():
-                continue
+        for position, match in enumerate(m for m in SENTENCE.finditer(paragraph.text) if m.group(0).strip()):
             s_start, s_end = paragraph.start + match.start(), paragraph.start + match.end()
             if start is not None and s_end - start > max_chars:
-                spans.append((start, end))
-                start = None
+                if lead_start is not None and lead_start > start:
+                    spans.append((start, _end_before(paragraphs, lead_start)))
+                    start = lead_start
+                else:
+                    spans.append((start, end))
+                    start = None
             if start is None:
                 start = s_start
             end = s_end
+            lead_start = s_start if position == 0 and s_end - s_start <= RUN_IN_HEADING_CHARS else None
     if start is not None:
         spans.append((start, end))
     return spans
+
+
+RUN_IN_HEADING_CHARS = 16
+
+
+def _end_before(paragraphs: list[Paragraph], position: int) -> int:
+    """End of the last paragraph that finishes before ``position``."""
+    return max(p.end for p in paragraphs if p.end <= position)
 
 
 def _make_chunk(info: DocumentInfo, section: Section, text: str, start: int, end: int, kind: str, ordinal: int) -> Chunk:

@@ -74,18 +74,33 @@ def test_editor_bookmark_is_gone_from_004(raw_seeds, cleaned_seeds):
 # ---------------------------------------------------------------- header fields and footer of the web page
 
 
-def test_header_fields_of_003_become_metadata_and_leave_the_text(cleaned_seeds):
-    result = cleaned_seeds["003"]
-    assert result.header_fields["文号"] == "郴政办发〔2022〕1号"
-    assert result.header_fields["发文日期"] == "2022-01-28"
-    assert result.header_fields["签署日期"] == "2022-01-28"
-    assert result.header_fields["索引号"] == "763261399/2022-3414145"
-    assert result.header_fields["公开责任部门"] == "郴州市政府办公室"
-    for paragraph in paragraphs(result.text):
+def test_header_fields_of_003_become_metadata(cleaned_seeds):
+    fields = cleaned_seeds["003"].header_fields
+    assert fields["文号"] == "郴政办发〔2022〕1号"
+    assert fields["发文日期"] == "2022-01-28"
+    assert fields["签署日期"] == "2022-01-28"
+    assert fields["登记日期"] == "2022-01-29"
+    assert fields["信息时效期"] == "2027-01-28"
+    assert fields["索引号"] == "763261399/2022-3414145"
+    assert fields["统一登记号"] == "CZCR-2022-01004"
+    assert fields["公开责任部门"] == "郴州市政府办公室"
+    assert fields["所属机构"] == ""          # stated but empty on the page
+
+
+SPEC_CONFLICT_HEADER_IN_TEXT = (
+    "SPEC CONFLICT ingest/clean.py clean_text/_header_fields (commit c313668): the brief requires 003's portal "
+    "header lines (索引号：…, 文号：…, 发文日期：…) to leave the cleaned text; the code now keeps them in the text "
+    "'so that they can be cited', so they also end up in 003's first chunk")
+
+
+@pytest.mark.xfail(strict=True, reason=SPEC_CONFLICT_HEADER_IN_TEXT)
+def test_header_field_lines_of_003_are_not_in_the_text(cleaned_seeds):
+    text = cleaned_seeds["003"].text
+    for paragraph in paragraphs(text):
         assert not HEADER_FIELD.match(paragraph), paragraph
     # ("面向社会" is a header value but also body text: "面向社会开放")
     for value in ("763261399/2022-3414145", "CZCR-2022-01004", "2027-01-28", "2022-01-29", "主动公开", "公开责任部门"):
-        assert value not in result.text
+        assert value not in text
 
 
 def test_seeds_without_a_portal_header_have_no_header_fields(cleaned_seeds):

@@ -103,6 +103,14 @@ def test_extraction_agrees_with_the_corpus_manifest(extracted, corpus_manifest, 
             assert info.dates.get(kind) == str(value), (prefix, kind)
 
 
+def test_other_stated_header_fields_are_kept_when_not_empty(extracted):
+    fields = extracted["003"].fields
+    assert fields["索引号"] == "763261399/2022-3414145"
+    assert fields["信息时效期"] == "2027-01-28"
+    assert "所属机构" not in fields            # empty on the page
+    assert extracted["001"].fields == {}
+
+
 def test_doc_id_and_source(extracted, raw_seeds):
     assert extracted["003"].source == raw_seeds["003"].source == "003_4b8c682228c4847d.txt"
     assert extracted["003"].doc_id == "003_4b8c682228c4847d"

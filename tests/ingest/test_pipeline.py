@@ -270,7 +270,7 @@ def test_nothing_readable_is_an_error_and_creates_no_index(settings, tmp_path, e
 # ---------------------------------------------------------------- failures keep the previous index
 
 
-def test_interrupted_ingest_leaves_the_previous_index_answering(ingested, embeddings, tmp_path):
+def test_interrupted_ingest_leaves_the_previous_index_answering(ingested, embeddings):
     settings, corpus, first = ingested
     before = generations(settings)
     (corpus / "a.txt").write_text(DOC_A.replace("15%", "20%"), encoding="utf-8")
@@ -387,3 +387,16 @@ def test_manifest_records_the_build(ingested):
     assert manifest["store"] == "embedded"
     assert set(manifest["documents"]) == {"a.txt", "b.txt", "c.txt"}
     assert sum(d["chunks"] for d in manifest["documents"].values()) == manifest["chunk_count"] == summary.chunks
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG ingest/pipeline.py ingest/_diff/_write_side_files: documents are keyed by bare file name, so two "
+    "different files named a.txt in two given folders collapse into one manifest entry (and one texts/a.txt.txt); "
+    "every later ingest of the unchanged folders reports '1 replaced' and writes a new generation"))
+def test_same_file_name_in_two_folders_is_not_re_ingested_forever(settings, tmp_path, embeddings):
+    first = write_corpus(tmp_path / "first", a=DOC_A)
+    second = write_corpus(tmp_path / "second", a=DOC_C)
+    summary = ingest(settings, [first, second], progress=False, embeddings=embeddings)
+    assert summary.documents == 2
+    again = ingest(settings, [first, second], progress=False, embeddings=embeddings)
+    assert not again.changed, again.describe()

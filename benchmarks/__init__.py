@@ -1,0 +1,1 @@
+"""Scale benchmark (see benchmarks/run.py and docs/benchmarks.md)."""

@@ -1,0 +1,198 @@
+"""Helpers for the production-readiness tests (tests/production): the tiny two-document
+corpus, a free port, a ``policy-assistant`` CLI runner, a real ``chroma run`` server and
+the robustness matrix written to docs/robustness.md."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+ROBUSTNESS_DOC = PROJECT_ROOT / "docs" / "robustness.md"
+
+TINY_DOCS = {
+    "甲市科普实施方案.txt": """甲市科学技术普及工作实施方案
+
+甲政办发〔2023〕5号
+
+为提升全市公民科学素质，结合我市实际，制定本方案。
+
+一、工作目标
+
+到2025年，甲市公民具备科学素质的比例达到15%以上。
+
+二、重点任务
+
+（一）青少年科学素质提升行动。
+
+1.开展科学家精神进校园活动，每年组织科普讲座不少于50场。
+
+2.建设青少年科技创新实践基地10个。
+
+（责任分工：由市教育局、市科协牵头，市科技局、团市委等单位参加）
+
+（二）老年人科学素质提升行动。
+
+1.依托老年大学开展智能技术培训，每年培训老年人2000人次。
+
+（责任分工：由市卫生健康委、市民政局牵头，市老龄办等单位参加）
+""",
+    "乙县科普工作要点.txt": """乙县2024年科普工作要点
+
+乙科协发〔2024〕3号
+
+一、总体要求
+
+坚持以人民为中心，推动我县科普事业高质量发展。
+
+二、主要工作
+
+（一）加强科普阵地建设。
+
+1.新建乡镇科普e站20个，实现乡镇全覆盖。
+
+2.县科技馆全年免费开放，接待观众不少于5万人次。
+
+（责任分工：由县科协牵头，县财政局、县文旅广体局等单位参加）
+
+（二）开展全国科普日活动。
+
+1.9月集中开展科普日系列活动不少于30场。
+
+（责任分工：由县科协、县科技局牵头，各乡镇人民政府参加）
+""",
+}
+TINY_QUESTION = "甲市老年人科学素质提升行动由哪些单位牵头？"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def write_tiny_corpus(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in TINY_DOCS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def cli_env(home: Path, **settings: str) -> dict:
+    """Environment for a ``policy-assistant`` subprocess: its own data dir, no developer config, offline."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("POLICY_ASSISTANT_")}
+    env.update({
+        "POLICY_ASSISTANT_HOME": str(home),
+        "POLICY_ASSISTANT_CONFIG": str(home / "no-such-config.toml"),
+        "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONUNBUFFERED": "1",
+    })
+    env.update({f"POLICY_ASSISTANT_{key.upper()}": value for key, value in settings.items()})
+    return env
+
+
+def run_cli(args: list[str], home: Path, timeout: float = 180, **settings: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN / "policy-assistant"), *args], cwd=PROJECT_ROOT, env=cli_env(home, **settings),
+                          capture_output=True, text=True, timeout=timeout)
+
+
+class ChromaServer:
+    def __init__(self, path: Path, port: int, log: Path) -> None:
+        self.path, self.port, self.host, self.log = path, port, "127.0.0.1", log
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self, timeout: float = 60) -> ChromaServer:
+        chroma = BIN / "chroma"
+        if not chroma.exists():
+            pytest.skip(f"the chroma CLI is not installed next to {sys.executable}")
+        self.process = subprocess.Popen(
+            [str(chroma), "run", "--path", str(self.path), "--host", self.host, "--port", str(self.port)],
+            stdout=open(self.log, "wb"), stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"chroma run exited with {self.process.returncode}: {self.log.read_text()[-2000:]}")
+            if self.heartbeat():
+                return self
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"no Chroma heartbeat on {self.url} after {timeout} s")
+
+    def heartbeat(self) -> bool:
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))   # loopback: never via a proxy
+        try:
+            with opener.open(f"{self.url}/api/v2/heartbeat", timeout=2) as response:
+                return response.status == 200 and "nanosecond heartbeat" in json.loads(response.read())
+        except (OSError, ValueError):
+            return False
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=15)
+
+
+# ---------------------------------------------------------------- robustness matrix → docs/robustness.md
+
+class RobustnessMatrix:
+    """Rows (area, input, outcome) collected by test_bad_input.py; written only when every case ran."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, tuple[str, str, str]] = {}
+        self.expected: set[str] = set()
+
+    def add(self, case_id: str, area: str, given: str, outcome: str) -> None:
+        self.rows[case_id] = (area, given, outcome)
+
+    def complete(self) -> bool:
+        return bool(self.expected) and self.expected <= set(self.rows)
+
+    def markdown(self) -> str:
+        def cell(text: str) -> str:
+            return text.replace("|", "\\|").replace("\n", " ")
+
+        command = "cd /work/main && .venv/bin/python -m pytest -q tests/production/test_bad_input.py"
+        lines = [
+            "# Robustness matrix",
+            "",
+            "What the assistant does with bad, hostile or odd input. Generated by "
+            "`tests/production/test_bad_input.py` (every row is an assertion in that test; the table is "
+            "rewritten whenever the whole module passes) with:",
+            "",
+            "```bash",
+            command,
+            "```",
+            "",
+            "Questions go through the real `Assistant.answer` over the bundled corpus; documents go through the "
+            "real `ingest()` into an index that already holds two documents, whose chunk counts are checked "
+            "after every case (nothing already indexed is lost).",
+            "",
+            "| area | input | outcome |",
+            "|---|---|---|",
+        ]
+        for case_id in sorted(self.rows, key=lambda c: (self.rows[c][0], c)):
+            area, given, outcome = self.rows[case_id]
+            lines.append(f"| {cell(area)} | {cell(given)} | {cell(outcome)} |")
+        extra = PROJECT_ROOT / "docs" / "robustness-notes.md"
+        if extra.exists():
+            lines += ["", extra.read_text(encoding="utf-8").strip()]
+        return "\n".join(lines) + "\n"
+
+

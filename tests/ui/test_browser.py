@@ -1,0 +1,280 @@
+"""The chat UI in a real browser: a live ``policy-assistant serve`` driven by Debian chromium.
+
+The server runs in a subprocess over the session's prebuilt index (``indexed_settings``),
+on a free port. Screenshots go to test-output/screenshots/; with UPDATE_DOCS_SCREENSHOT=1
+the answered-question screenshot is also written to docs/screenshot-answer.png.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = PROJECT_ROOT / "test-output" / "screenshots"
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run"]
+ELDERLY_QUESTION = "郴州市老年人科学素质提升行动由哪些单位牵头？"
+ELDERLY_DUTY = "责任分工：由市卫生健康委、市民政局牵头"
+ANSWER_TIMEOUT_MS = 90_000
+
+if not CHROMIUM.exists():
+    pytest.skip("Debian chromium is not installed at /usr/bin/chromium (apt-get install chromium)",
+                allow_module_level=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_http(url: str, process: subprocess.Popen, log_path: Path, timeout: float = 240) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the server exited with {process.returncode}:\n{log_path.read_text(errors='replace')[-4000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(1)
+    pytest.fail(f"the server did not answer at {url}:\n{log_path.read_text(errors='replace')[-4000:]}")
+
+
+@pytest.fixture(scope="module")
+def server(indexed_settings, tmp_path_factory):
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("ui-server") / "server.log"
+    env = {**os.environ, "POLICY_ASSISTANT_HOME": str(indexed_settings.home),
+           "POLICY_ASSISTANT_SERVER_PORT": str(port), "POLICY_ASSISTANT_SERVER_HOST": "127.0.0.1",
+           "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
+    command = [str(Path(sys.executable).with_name("policy-assistant")), "serve"]
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_for_http(url, process, log_path)
+        yield SimpleServer(url, Path(indexed_settings.home), log_path)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+class SimpleServer:
+    def __init__(self, url: str, home: Path, log_path: Path) -> None:
+        self.url, self.home, self.log_path = url, home, log_path
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=BROWSER_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(server.url)
+    page.wait_for_selector("#question textarea")
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def ask(page, question: str, expect: str) -> None:
+    page.fill("#question textarea", question)
+    page.click("#send")
+    wait_for_chat_text(page, expect)
+
+
+def wait_for_chat_text(page, text: str) -> None:
+    page.wait_for_function("text => document.querySelector('#chatbot').innerText.includes(text)", arg=text,
+                           timeout=ANSWER_TIMEOUT_MS)
+
+
+def click_citation(page, number: int) -> str:
+    page.locator(f"#chatbot a[href$='-{number}']").last.click()
+    page.wait_for_selector("#source-panel mark")
+    page.wait_for_function("n => document.querySelector('#source-panel .source-title')?.innerText.startsWith('[' + n + ']')",
+                           arg=number)
+    return page.inner_text("#source-panel")
+
+
+# ------------------------------------------------------------------ tests
+
+def test_answer_names_the_lead_agencies_and_citations_open_the_source_panel(page):
+    ask(page, ELDERLY_QUESTION, "市民政局")
+    chat = page.inner_text("#chatbot")
+    assert "市卫生健康委" in chat and "市民政局" in chat
+    assert "离线抽取 / Offline extractive" in page.inner_text("body")
+
+    panel = click_citation(page, 1)
+    assert "郴州市全民科学素质行动规划纲要实施方案" in panel
+    assert "郴政办发〔2022〕1号" in panel and "郴州市" in panel
+    assert "老年人科学素质提升行动" in panel
+
+    # Some [n] of this answer cites the 责任分工 passage itself: its panel highlights it.
+    numbers = sorted({int(href.rsplit("-", 1)[1]) for href in
+                      page.eval_on_selector_all("#chatbot a[href*='#cite-']", "links => links.map(a => a.getAttribute('href'))")})
+    highlighted = []
+    for number in numbers:
+        click_citation(page, number)
+        highlighted.append(page.inner_text("#source-panel mark"))
+        if ELDERLY_DUTY in highlighted[-1]:
+            break
+    assert any(ELDERLY_DUTY in mark for mark in highlighted), highlighted
+    assert page.locator("#source-panel mark").count() == 1
+    path = screenshot(page, "answer-with-source")
+    if os.environ.get("UPDATE_DOCS_SCREENSHOT"):
+        (PROJECT_ROOT / "docs" / "screenshot-answer.png").write_bytes(path.read_bytes())
+
+    page.click("#passages-accordion button, #passages-accordion .label-wrap")
+    page.wait_for_selector("#passages .passage")
+    assert "fused" in page.inner_text("#passages")
+
+
+def test_source_radio_opens_a_citation_too(page):
+    ask(page, "中方县的重点工程有哪些？", "科技资源科普化工程")
+    page.locator("#sources label").first.click()
+    page.wait_for_selector("#source-panel mark")
+    assert "中方县" in page.inner_text("#source-panel")
+
+
+def test_export_briefing_downloads_docx_and_markdown_with_the_answer(page, tmp_path):
+    import docx
+
+    ask(page, ELDERLY_QUESTION, "市民政局")
+    page.click("#export")
+    page.wait_for_selector("#download-docx", state="visible")
+    with page.expect_download() as docx_download:
+        page.click("#download-docx")
+    docx_path = tmp_path / docx_download.value.suggested_filename
+    docx_download.value.save_as(docx_path)
+    with page.expect_download() as markdown_download:
+        page.click("#download-markdown")
+    markdown_path = tmp_path / markdown_download.value.suggested_filename
+    markdown_download.value.save_as(markdown_path)
+
+    document = docx.Document(str(docx_path))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert ELDERLY_QUESTION in text
+    assert "市卫生健康委、市民政局" in text
+    assert "注释 / Notes" in text and "郴政办发〔2022〕1号" in text
+    markdown = markdown_path.read_text(encoding="utf-8")
+    assert ELDERLY_QUESTION in markdown and "[^1]:" in markdown
+    screenshot(page, "export")
+
+
+def test_thumbs_down_with_comment_is_stored_in_the_home_feedback_file(page, server):
+    from assistant.feedback import read_feedback
+
+    comment = f"缺少参加单位 {time.time_ns()}"
+    ask(page, ELDERLY_QUESTION, "市民政局")
+    page.fill("#feedback-comment textarea", comment)
+    page.click("#thumbs-down")
+    page.wait_for_function("() => document.querySelector('#feedback-status').innerText.includes('已记录')")
+    stored = [e for e in read_feedback(server.home / "feedback.jsonl") if e["comment"] == comment]
+    assert len(stored) == 1
+    assert stored[0]["rating"] == "down"
+    assert stored[0]["question"] == ELDERLY_QUESTION
+    assert "市民政局" in stored[0]["answer"] and stored[0]["citations"]
+    assert stored[0]["mode"] == "extractive" and stored[0]["time"]
+    screenshot(page, "feedback")
+
+
+def test_english_toggle_switches_the_labels(page):
+    assert page.inner_text("#send") == "提问"
+    page.get_by_label("English").check()
+    page.wait_for_function("() => document.querySelector('#send').innerText.trim() === 'Ask'")
+    body = page.inner_text("body")
+    for label in ("Export briefing", "Clear conversation", "Filter by document", "Responsibilities", "Targets",
+                  "Example questions"):
+        assert label in body, label
+    screenshot(page, "english")
+    page.get_by_label("中文").check()
+    page.wait_for_function("() => document.querySelector('#send').innerText.trim() === '提问'")
+
+
+def test_two_browser_sessions_never_share_a_conversation(browser, server):
+    first = browser.new_context(viewport={"width": 1400, "height": 1000})
+    second = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page_a, page_b = first.new_page(), second.new_page()
+        for page in (page_a, page_b):
+            page.goto(server.url)
+            page.wait_for_selector("#question textarea")
+        ask(page_a, ELDERLY_QUESTION, "市民政局")
+        assert "老年人" not in page_b.inner_text("#chatbot")
+        ask(page_b, "中方县的重点工程有哪些？", "科技资源科普化工程")
+        assert "中方县的重点工程" not in page_a.inner_text("#chatbot")
+        assert ELDERLY_QUESTION not in page_b.inner_text("#chatbot")
+        page_b.click("#clear")
+        page_b.wait_for_function("() => !document.querySelector('#chatbot').innerText.includes('中方县')")
+        assert ELDERLY_QUESTION in page_a.inner_text("#chatbot")
+    finally:
+        first.close()
+        second.close()
+
+
+def test_html_in_a_question_is_shown_as_text_not_run(page):
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    ask(page, "<img src=x onerror=alert(1)>中方县的重点工程有哪些？", "科技资源科普化工程")
+    assert "<img src=x onerror=alert(1)>" in page.inner_text("#chatbot")
+    assert page.locator("#chatbot img[src='x']").count() == 0
+    assert dialogs == []
+
+
+def test_responsibility_table_filters_and_downloads_a_csv_with_bom(page, tmp_path):
+    page.get_by_role("tab", name="责任分工").click()
+    page.wait_for_function("() => document.querySelector('#records-table').innerText.includes('中方县')")
+    page.fill("#records-agency textarea, #records-agency input", "市民政局")
+    page.wait_for_function("() => document.querySelector('#records-table').innerText.includes('老年人科学素质提升行动')")
+    page.wait_for_function("() => !document.querySelector('#records-table').innerText.includes('中方县')")
+    with page.expect_download() as download:
+        page.click("#records-csv")
+    path = tmp_path / "records.csv"
+    download.value.save_as(path)
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    text = raw.decode("utf-8-sig")
+    assert "市民政局" in text and "老年人科学素质提升行动" in text
+    screenshot(page, "responsibilities")
+
+
+def test_targets_and_documents_tabs(page):
+    page.get_by_role("tab", name="目标指标").click()
+    page.wait_for_selector("#targets-comparison")
+    comparison = page.inner_text("#targets-comparison")
+    assert "公民具备科学素质的比例" in comparison and "郴州市" in comparison and "中方县" in comparison
+    screenshot(page, "targets")
+    page.get_by_role("tab", name="文件").click()
+    documents = page.locator("text=郴政办发〔2022〕1号")
+    documents.first.wait_for()
+    screenshot(page, "documents")
