@@ -52,7 +52,8 @@ class SentenceTransformerEmbeddings(Embeddings):
         self.model_name = model_name_or_path
         self._model = SentenceTransformer(model_name_or_path, device="cpu")
         self.batch_size = batch_size
-        self.dimension = int(self._model.get_sentence_embedding_dimension())
+        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dimension = int(dimension())
         # E5-family models were trained with these prefixes; other models expect none.
         is_e5 = "e5" in model_name_or_path.lower()
         self._query_prefix = "query: " if is_e5 else ""
