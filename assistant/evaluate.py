@@ -39,7 +39,8 @@ BASELINE_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
 RETRIEVAL_METRICS = ("hit_at_1", "hit_at_k", "evidence_recall_at_k", "mrr_at_10")
 # Metrics where lower is better: a threshold on them is a maximum.
-MAXIMUM_METRICS = frozenset({"false_abstention", "latency_p50_ms", "latency_p95_ms"})
+MAXIMUM_METRICS = frozenset({"false_abstention", "latency_p50_ms", "latency_p95_ms", "retrieval_p50_ms",
+                             "retrieval_p95_ms"})
 ABSTENTION_KEYS = {"correct_min": "correct_abstention", "false_max": "false_abstention"}
 
 
@@ -197,6 +198,7 @@ class ItemScore:
     answerable: bool
     abstained: bool
     latency_ms: float
+    retrieval_ms: float | None = None       # the retrieve stage alone (from the answer's timings)
     hit_at_1: float | None = None
     hit_at_k: float | None = None
     evidence_recall_at_k: float | None = None
@@ -209,7 +211,8 @@ class ItemScore:
 
 def score_item(item: QAItem, dump: dict, k: int) -> ItemScore:
     score = ItemScore(id=item.id, type=item.type, answerable=item.answerable, abstained=bool(dump.get("abstained")),
-                      latency_ms=float(dump.get("latency_ms") or 0.0), error=dump.get("error", ""))
+                      latency_ms=float(dump.get("latency_ms") or 0.0), error=dump.get("error", ""),
+                      retrieval_ms=(dump.get("timings_ms") or {}).get("retrieve"))
     if not item.answerable:
         return score   # retrieval and answer metrics are about answerable questions only
     retrieval = score_retrieval(item.evidence, dump.get("retrieved", []), k)
@@ -272,6 +275,8 @@ def aggregate(scores: list[ItemScore]) -> dict:
         "false_abstention": mean_of(float(s.abstained) for s in answerable),
         "latency_p50_ms": percentile(latencies, 50),
         "latency_p95_ms": percentile(latencies, 95),
+        "retrieval_p50_ms": percentile([s.retrieval_ms for s in scores if s.retrieval_ms is not None], 50),
+        "retrieval_p95_ms": percentile([s.retrieval_ms for s in scores if s.retrieval_ms is not None], 95),
     }
 
 
@@ -481,13 +486,14 @@ METRIC_NAMES = {
     "mrr_at_10": "MRR@10", "key_fact_recall": "key-fact recall", "citation_support": "citation support",
     "correct_abstention": "correct abstention", "false_abstention": "false abstention",
     "latency_p50_ms": "latency p50 (ms)", "latency_p95_ms": "latency p95 (ms)",
+    "retrieval_p50_ms": "retrieval p50 (ms)", "retrieval_p95_ms": "retrieval p95 (ms)",
 }
 
 
 def fmt(metric: str, value) -> str:
     if value is None:
         return "—"
-    if metric == "count" or metric.startswith("latency"):
+    if metric == "count" or metric.endswith("_ms"):
         return f"{value:.0f}"
     return f"{value:.3f}"
 
@@ -582,9 +588,10 @@ def _by_type_table(result: EvalResult) -> str:
 
 
 def _latency_table(result: EvalResult) -> str:
-    rows = [[group, str(values["count"]), fmt("latency_p50_ms", values["latency_p50_ms"]),
-             fmt("latency_p95_ms", values["latency_p95_ms"])] for group, values in result.aggregates.items()]
-    return markdown_table(["group", "items", "p50 ms", "p95 ms"], rows)
+    keys = ("latency_p50_ms", "latency_p95_ms", "retrieval_p50_ms", "retrieval_p95_ms")
+    rows = [[group, str(values["count"]), *(fmt(key, values.get(key)) for key in keys)]
+            for group, values in result.aggregates.items()]
+    return markdown_table(["group", "items", "answer p50 ms", "answer p95 ms", "retrieval p50 ms", "retrieval p95 ms"], rows)
 
 
 def _threshold_section(info: RunInfo) -> list[str]:

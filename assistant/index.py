@@ -7,6 +7,7 @@ finished, so a crash or Ctrl-C mid-ingest leaves the previous generation answeri
 """
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -202,6 +203,12 @@ class PolicyIndex:
         return [(chunk_id, 1.0 - distance) for chunk_id, distance in zip(result["ids"][0], result["distances"][0])]
 
 
+def _disk_full(error: BaseException) -> bool:
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return True
+    return any(phrase in str(error) for phrase in ("database or disk is full", "No space left on device"))
+
+
 def read_manifest(generation_dir: Path) -> IndexManifest:
     return IndexManifest(**json.loads((generation_dir / MANIFEST).read_text(encoding="utf-8")))
 
@@ -226,4 +233,7 @@ def open_index(settings: Settings, embedding_model: str | None = None) -> Policy
     except IndexUnavailable:
         raise   # e.g. the Chroma server is unreachable: rebuilding would not help
     except Exception as error:  # any missing or unreadable part means the same thing to the user
+        if _disk_full(error):   # Chroma's SQLite must write to open a store; a rebuild would fail too
+            raise IndexUnavailable(f"Cannot open the index in {generation_dir}: the disk is full ({error}). "
+                                   "Free some space and try again; the index itself may well be intact.") from error
         raise IndexUnavailable(f"The index in {generation_dir} is damaged ({type(error).__name__}: {error}); {REBUILD_HINT}") from error

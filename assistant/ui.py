@@ -408,7 +408,7 @@ def build_app(settings: Settings, assistant: Assistant | None = None) -> gr.Bloc
                 targets_tab(handlers, say)
             with say(gr.Tab(wording("tab_documents", "中文"), id="documents"), "label", "tab_documents"):
                 say(gr.Dataframe(handlers.documents_table(), label=wording("documents_table", "中文"),
-                                 interactive=False, wrap=True), "label", "documents_table")
+                                 interactive=False, wrap=True, elem_id="documents-table"), "label", "documents_table")
 
         wire_chat(handlers, answers, badge, chat)
         translatable = list(dict.fromkeys(component for component, _, _ in translated))

@@ -36,6 +36,7 @@ QA = PROJECT_ROOT / "evals" / "qa.jsonl"
 TARGET_RETRIEVAL_RATIO = 3.0
 TARGET_HIT_DROP = 0.02
 TARGET_SERVING_RSS_MB = 1536
+REPEATS = 3
 
 
 # ---------------------------------------------------------------- helpers shared by the workers
@@ -125,6 +126,16 @@ def _hit_at_k_fallback(items, assistant, k: int) -> dict:
             "scorer": "benchmarks fallback", "questions": len(items)}
 
 
+class _MemoQuery:
+    """Query embeddings computed up front, so that timing measures the index search alone."""
+
+    def __init__(self, embeddings, questions: list[str]) -> None:
+        self._vectors = {question: embeddings.embed_query(question) for question in questions}
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._vectors[text]
+
+
 def worker_serve(args) -> None:
     started = time.perf_counter()
     from assistant.answer import Assistant
@@ -167,18 +178,33 @@ def worker_serve(args) -> None:
         questions = [item["question"] for item in items]
 
     # Retrieval alone: the hybrid search over the whole index (no jurisdiction filter), warm.
+    # Each question is timed REPEATS times and its median kept, which damps CPU contention spikes.
+    def timed_searches() -> list[float]:
+        times = []
+        for question in questions:
+            runs = []
+            for _ in range(REPEATS):
+                mark = time.perf_counter()
+                assistant.retriever.search(question, 5)
+                runs.append((time.perf_counter() - mark) * 1000)
+            times.append(statistics.median(runs))
+        return times
+
     assistant.retriever.search(questions[0], 5)
-    retrieval = []
-    for question in questions:
-        mark = time.perf_counter()
-        assistant.retriever.search(question, 5)
-        retrieval.append((time.perf_counter() - mark) * 1000)
+    retrieval = timed_searches()
+    # The same searches with the query vectors computed beforehand: the part that grows with the index.
+    model = assistant.retriever.embeddings
+    assistant.retriever.embeddings = _MemoQuery(model, questions)
+    search_only = timed_searches()
+    assistant.retriever.embeddings = model
 
     latencies = quality.pop("latencies")
     result = {**timings, **quality,
               "ask_p50_ms": percentile(latencies, 50), "ask_p95_ms": percentile(latencies, 95),
               "retrieval_p50_ms": percentile(retrieval, 50), "retrieval_p95_ms": percentile(retrieval, 95),
-              "retrieval_mean_ms": statistics.fmean(retrieval), "peak_rss_mb": peak_rss_mb()}
+              "retrieval_mean_ms": statistics.fmean(retrieval),
+              "search_p50_ms": percentile(search_only, 50), "search_p95_ms": percentile(search_only, 95),
+              "peak_rss_mb": peak_rss_mb()}
     print("RESULT " + json.dumps(result), flush=True)
 
 
@@ -232,7 +258,7 @@ def fmt(value, digits: int = 0) -> str:
 
 def table(rows: list[dict]) -> str:
     headers = ["corpus", "docs", "chunks", "vectors", "ingest s", "chunks/s", "ingest peak RSS MB",
-               "cold start s", "ask p50 / p95 ms", "retrieval p50 / p95 ms", "hit@5", "key-fact recall",
+               "cold start s", "ask p50 / p95 ms", "retrieval p50 / p95 ms", "index search p50 / p95 ms", "hit@5", "key-fact recall",
                "serving peak RSS MB", "index MB"]
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     for row in rows:
@@ -245,6 +271,7 @@ def table(rows: list[dict]) -> str:
             fmt(ingest["peak_rss_mb"]), fmt(cold["cold_wall_s"], 1),
             f"{fmt(serve['ask_p50_ms'])} / {fmt(serve['ask_p95_ms'])}",
             f"{fmt(serve['retrieval_p50_ms'], 1)} / {fmt(serve['retrieval_p95_ms'], 1)}",
+            f"{fmt(serve['search_p50_ms'], 1)} / {fmt(serve['search_p95_ms'], 1)}",
             fmt(serve["hit_at_k"], 3), fmt(serve.get("key_fact_recall"), 3),
             fmt(serve["peak_rss_mb"]), fmt(ingest["index_mb"], 1),
         ]) + " |")
@@ -257,11 +284,13 @@ def targets(rows: list[dict]) -> list[str]:
     lines = []
     if base and largest is not base:
         ratio = largest["serve"]["retrieval_p95_ms"] / base["serve"]["retrieval_p95_ms"]
-        drop = base["serve"]["hit_at_k"] - largest["serve"]["hit_at_k"]
+        search_ratio = largest["serve"]["search_p95_ms"] / base["serve"]["search_p95_ms"]
+        change = round(largest["serve"]["hit_at_k"] - base["serve"]["hit_at_k"], 4) + 0.0
         lines.append(f"retrieval p95 at {largest['spec']} = {ratio:.2f}x the {base['spec']}-document value "
-                     f"(target <= {TARGET_RETRIEVAL_RATIO:.0f}x): {'PASS' if ratio <= TARGET_RETRIEVAL_RATIO else 'FAIL'}")
-        lines.append(f"hit@5 change {base['spec']} -> {largest['spec']} = {-drop:+.3f} "
-                     f"(target: no drop beyond {TARGET_HIT_DROP}): {'PASS' if drop <= TARGET_HIT_DROP + 1e-9 else 'FAIL'}")
+                     f"(target <= {TARGET_RETRIEVAL_RATIO:.0f}x): {'PASS' if ratio <= TARGET_RETRIEVAL_RATIO else 'FAIL'}"
+                     f" (index search alone: {search_ratio:.2f}x)")
+        lines.append(f"hit@5 change {base['spec']} -> {largest['spec']} = {change:+.3f} "
+                     f"(target: no drop beyond {TARGET_HIT_DROP}): {'PASS' if -change <= TARGET_HIT_DROP + 1e-9 else 'FAIL'}")
     worst = max(rows, key=lambda row: row["serve"]["peak_rss_mb"])
     lines.append(f"serving peak RSS max = {worst['serve']['peak_rss_mb']:.0f} MB at {worst['spec']} "
                  f"(target <= {TARGET_SERVING_RSS_MB} MB): "

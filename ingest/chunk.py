@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ingest.metadata import DocumentInfo
 from ingest.structure import Paragraph, Section
 
-CHUNKER_VERSION = "numbered-sections-v3"
+CHUNKER_VERSION = "numbered-sections-v4"
 SENTENCE = re.compile(r"[^。；！？]*[。；！？]+[”’」）)]*|[^。；！？]+$")
 PATH_SEPARATOR = " › "
 

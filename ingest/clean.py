@@ -105,4 +105,5 @@ def _is_wrapped(previous: str, line: str) -> bool:
 
 
 def _is_heading_only(line: str) -> bool:
-    return bool(HEADING_START.match(line)) and "。" not in line
+    # A long numbered line without a full stop is an item whose first sentence wrapped.
+    return bool(HEADING_START.match(line)) and "。" not in line and len(line) < MIN_WRAPPED_LINE

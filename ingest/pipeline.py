@@ -89,6 +89,8 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
     started = time.perf_counter()
     paths = [Path(p) for p in (paths or [settings.corpus_dir])]
     raws, problems = load_paths(paths)
+    raws, duplicates = _unique_sources(raws)
+    problems = problems + duplicates
     manifest = _manifest_entries(paths)
     documents = [parse_document(raw, manifest.get(raw.source), settings.chunk_max_chars) for raw in raws]
     previous = None if rebuild else _compatible_previous(settings)
@@ -104,6 +106,19 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
     summary.generation = _build_generation(settings, documents, previous, embeddings, progress)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _unique_sources(raws: list[RawDocument]) -> tuple[list[RawDocument], list[LoadProblem]]:
+    """A file name is a document's identity in citations and evaluation sets: keep the first."""
+    seen: dict[str, RawDocument] = {}
+    duplicates = []
+    for raw in raws:
+        if raw.source in seen:
+            duplicates.append(LoadProblem(raw.source, f"same file name as {seen[raw.source].path}, which is indexed; "
+                                                      f"rename one of them ({raw.path})"))
+        else:
+            seen[raw.source] = raw
+    return list(seen.values()), duplicates
 
 
 def _manifest_entries(paths: list[Path]) -> dict[str, dict]:

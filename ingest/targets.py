@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.text import sentences
 from ingest.chunk import Chunk
 from ingest.metadata import DocumentInfo
 
@@ -39,8 +40,8 @@ class Target:
 def extract_targets(info: DocumentInfo, chunks: list[Chunk]) -> list[Target]:
     targets = []
     for chunk in chunks:
-        for sentence in re.findall(r"[^。；]+[。；]?", chunk.text):
-            targets.extend(_targets_in_sentence(info, chunk, sentence.strip()))
+        for sentence in sentences(chunk.text):
+            targets.extend(_targets_in_sentence(info, chunk, sentence))
     return targets
 
 

@@ -389,14 +389,13 @@ def test_manifest_records_the_build(ingested):
     assert sum(d["chunks"] for d in manifest["documents"].values()) == manifest["chunk_count"] == summary.chunks
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG ingest/pipeline.py ingest/_diff/_write_side_files: documents are keyed by bare file name, so two "
-    "different files named a.txt in two given folders collapse into one manifest entry (and one texts/a.txt.txt); "
-    "every later ingest of the unchanged folders reports '1 replaced' and writes a new generation"))
 def test_same_file_name_in_two_folders_is_not_re_ingested_forever(settings, tmp_path, embeddings):
     first = write_corpus(tmp_path / "first", a=DOC_A)
     second = write_corpus(tmp_path / "second", a=DOC_C)
+    # A file name is a document's identity in citations: the second a.txt is reported, not merged.
     summary = ingest(settings, [first, second], progress=False, embeddings=embeddings)
-    assert summary.documents == 2
+    assert summary.documents == 1
+    assert [p.source for p in summary.problems] == ["a.txt"]
+    assert "same file name" in summary.problems[0].reason and str(first / "a.txt") in summary.problems[0].reason
     again = ingest(settings, [first, second], progress=False, embeddings=embeddings)
     assert not again.changed, again.describe()

@@ -38,9 +38,6 @@ def test_003_target_is_tied_to_its_section_and_chunk(parsed_seeds):
     assert "到2025年，我市公民具备科学素质的比例超过15%，力争超过全省平均水平。" in target.sentence
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG ingest/targets.py extract_targets: sentences are cut from chunk.text with [^。；]+[。；]? across "
-    "paragraph breaks, so the heading line carried into the chunk ('一、工作目标' plus the blank line) is glued to the cited sentence"))
 def test_003_target_sentence_is_only_the_sentence(parsed_seeds):
     (target,) = literacy_targets(parsed_seeds["003"])
     assert target.sentence == "到2025年，我市公民具备科学素质的比例超过15%，力争超过全省平均水平。"

@@ -275,6 +275,7 @@ def test_targets_and_documents_tabs(page):
     assert "公民具备科学素质的比例" in comparison and "郴州市" in comparison and "中方县" in comparison
     screenshot(page, "targets")
     page.get_by_role("tab", name="文件").click()
-    documents = page.locator("text=郴政办发〔2022〕1号")
-    documents.first.wait_for()
+    page.wait_for_function("() => document.querySelector('#documents-table')?.innerText.includes('郴政办发〔2022〕1号')")
+    documents = page.inner_text("#documents-table")
+    assert "湖南省“十四五”科学技术普及发展规划" in documents and "中方县" in documents
     screenshot(page, "documents")

@@ -166,3 +166,20 @@ def test_launch_options_never_share_and_use_settings(monkeypatch):
 @pytest.mark.parametrize("mode,expected", [("extractive", "离线抽取 / Offline extractive"), ("llm", "LLM: qwen-test")])
 def test_mode_badge(mode, expected):
     assert expected in ui.mode_badge(mode, Settings(home=Path("/tmp/x"), llm_model="qwen-test"))
+
+
+def test_prompts_are_checked_at_start_only_when_an_llm_is_configured(monkeypatch):
+    import assistant.prompts as prompts
+
+    checked = []
+    monkeypatch.setattr(prompts, "check_prompts", lambda *args: checked.append(True))
+    ui.check_prompts_when_llm(Settings(home=Path("/tmp/x")))
+    assert checked == []
+    ui.check_prompts_when_llm(Settings(home=Path("/tmp/x"), llm_base_url="http://localhost:1/v1", llm_model="m"))
+    assert checked == [True]
+
+    def broken(*args):
+        raise prompts.PromptError("prompts/answer.zh.txt: missing placeholder {question}")
+    monkeypatch.setattr(prompts, "check_prompts", broken)
+    with pytest.raises(SystemExit, match="missing placeholder"):
+        ui.check_prompts_when_llm(Settings(home=Path("/tmp/x"), llm_base_url="http://localhost:1/v1", llm_model="m"))
