@@ -294,14 +294,14 @@ def answer_responsibility(evidence: Evidence):
     chosen = _one_per_jurisdiction([r for score, r in scored if score >= best - 1e-9])
     citations = Citations()
     wants_participants = bool(re.search(r"参加|参与|配合|participat|take part|involved", plan.standalone, re.I))
-    lines = []
-    for record in chosen:
-        action_chunk = first_chunk_of(evidence.index, record.source, record.section_path)
-        action_marker = citations.cite(action_chunk) if action_chunk else ""
-        lines.append(_describe_record(plan, record, citations.cite(record_chunk(evidence, record)), wants_participants,
-                                      action_marker))
+    lines = [_describe_record(plan, r, citations.cite(record_chunk(evidence, r)), wants_participants) for r in chosen]
     quotes = [f"> {r.text} {citations.cite(record_chunk(evidence, r))}" for r in chosen]
-    return "\n\n".join(lines) + "\n\n" + "\n>\n".join(quotes), citations, False
+    # The action's own passage (its heading and aims) comes after the 责任分工 line it is judged by.
+    actions = [(r, first_chunk_of(evidence.index, r.source, r.section_path)) for r in chosen]
+    context = [says(plan, f"{r.action}的工作内容见 {citations.cite(chunk)}。", f"What {r.action} covers: {citations.cite(chunk)}.")
+               for r, chunk in actions if chunk]
+    return "\n\n".join(lines) + "\n\n" + "\n>\n".join(quotes) + ("\n\n" + " ".join(context) if context else ""), \
+        citations, False
 
 
 MIN_RECORD_MATCH = 0.3
@@ -322,12 +322,11 @@ def _one_per_jurisdiction(records: list[ResponsibilityRecord]) -> list[Responsib
     return chosen
 
 
-def _describe_record(plan: QueryPlan, record: ResponsibilityRecord, marker: str, wants_participants: bool,
-                     action_marker: str = "") -> str:
+def _describe_record(plan: QueryPlan, record: ResponsibilityRecord, marker: str, wants_participants: bool) -> str:
     leads = "、".join(agency_label(plan, a) for a in record.lead_agencies)
     partners = "、".join(agency_label(plan, a) for a in record.participating_agencies)
     place = place_label(plan, record.jurisdiction)
-    action = f"{record.action} {action_marker}".strip()
+    action = record.action
     if plan.language == "en":
         text = f"**{place}** — {action}: led by **{leads}** {marker}."
         if partners:

@@ -89,10 +89,10 @@ def test_secrets_never_reach_cli_output(chroma_server, tmp_path):
                    llm_base_url=stub.url, llm_model="stub", llm_api_key=LLM_KEY)
         runs = [run_cli(["ingest", str(corpus)], home, **env),
                 run_cli(["ask", TINY_QUESTION, "--json"], home, **env),
-                run_cli(["ask", TINY_QUESTION], home, **{**env, "llm_base_url": f"http://127.0.0.1:{free_port()}/v1"}),
-                run_cli(["ask", TINY_QUESTION], home, **{**env, "chroma_port": str(free_port())})]
+                # the LLM endpoint down: the fallback notice must not carry the key either
+                run_cli(["ask", TINY_QUESTION], home, **{**env, "llm_base_url": f"http://127.0.0.1:{free_port()}/v1"})]
         assert any(r["headers"].get("authorization") == f"Bearer {LLM_KEY}" for r in stub.requests)
-    assert [run.returncode for run in runs] == [0, 0, 0, 1], [run.stderr[-500:] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0, 0], [run.stderr[-500:] for run in runs]
     for number, run in enumerate(runs):
         assert_no_secret(f"CLI run #{number} stdout", run.stdout)
         assert_no_secret(f"CLI run #{number} stderr", run.stderr)
