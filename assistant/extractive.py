@@ -30,6 +30,7 @@ GENERIC_WORDS = frozenset(
     "每年 年度 全年 以上 不少 不低于 比例 数量 面积 人数 个数 万人 人次 平方米".split())
 MIN_COVERAGE = 0.28
 MAX_SENTENCES = 3
+MIN_STATEMENT_CHARS = 12     # shorter "sentences" are bare headings ("（四）进度安排。")
 NUMBER = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％|万|亿|人|个|名|家|所|站|项|次|平方米|公里)?")
 
 
@@ -168,7 +169,7 @@ def best_sentences(evidence: Evidence, terms: dict[str, float], passages: list[P
                 score += 0.15
                 if unit and re.search(rf"\d\s*{re.escape(unit)}", sentence):
                     score += 0.15
-            if len(sentence) < 12:
+            if len(sentence) < MIN_STATEMENT_CHARS:
                 score -= 0.2                    # a bare heading ("（四）进度安排。") says nothing
             score -= 0.01 * passage.rank        # ties go to the better-ranked passage
             scored.append(Scored(sentence, passage, score))
@@ -190,6 +191,18 @@ def asks_for_quantity(plan: QueryPlan) -> bool:
     text = plan.question if plan.language == "en" else plan.standalone
     return bool(ASKS_QUANTITY.search(text)) and not ASKS_AGENCY.search(text) and not (
         ASKS_LIST.search(text) and not re.search(r"多少|比例|how much", text))
+
+
+UNIT_GROUPS = ({"个", "家", "所", "座", "处", "站", "项", "支", "场"}, {"人", "名", "人次", "万人次", "万人"},
+               {"元", "万元", "亿元"}, {"平方米"}, {"公里"}, {"天"}, {"次"}, {"年"})
+
+
+def _states_quantity(sentence: str, unit: str) -> bool:
+    """The sentence gives a number, in a unit compatible with the one asked for (if any)."""
+    if not unit:
+        return bool(QUANTITY.search(sentence))
+    units = next((group for group in UNIT_GROUPS if unit in group), {unit})
+    return any(re.search(rf"\d\s*[万亿千百]?\s*{re.escape(u)}", sentence) for u in units)
 
 
 def asked_unit(question: str) -> str:
@@ -228,7 +241,7 @@ def refuse_unsupported(evidence: Evidence):
     if not evidence.passages or not terms or not best or best[0].score + 0.01 * best[0].passage.rank < MIN_COVERAGE:
         return _with_closest(evidence, not_stated(plan))
     supporting = [s.sentence for s in best[:MAX_SENTENCES] if s.score >= MIN_COVERAGE]
-    if asks_for_quantity(plan) and not any(QUANTITY.search(s) for s in supporting):
+    if asks_for_quantity(plan) and not any(_states_quantity(s, asked_unit(plan.standalone)) for s in supporting):
         return _with_closest(evidence, says(plan, "所提供的文件没有给出这一具体数字。", "The documents do not state this figure."))
     asked_years = set(YEAR.findall(plan.standalone))
     if asked_years and asks_for_quantity(plan):
@@ -411,6 +424,8 @@ def _asked_fields(evidence: Evidence) -> list[str]:
         fields.append("issuers")
     if "doc_number" in plan.intents:
         fields.append("doc_number")
+    if "status" in plan.intents:
+        fields.append("status")
     if "date" in plan.intents and DATE_QUESTION.search(plan.standalone):
         fields.append("dates")
     return list(dict.fromkeys(fields))
@@ -428,7 +443,7 @@ def _document_fact_line(evidence: Evidence, info, field: str, citations: Citatio
     plan = evidence.plan
     value, needle = _field_value(plan, info, field)
     label = {"issuers": ("印发单位", "issuing bodies"), "doc_number": ("文号", "document number"),
-             "dates": ("日期", "date")}.get(field, (field, field))
+             "dates": ("日期", "date"), "status": ("状态", "status")}.get(field, (field, field))
     if not value:
         draft = info.status == "征求意见稿"
         return says(plan, f"《{info.title}》的文本中没有写明{label[0]}" + ("（该文件为征求意见稿）" if draft else "") + "。",
@@ -444,6 +459,9 @@ def _field_value(plan: QueryPlan, info, field: str) -> tuple[str, str]:
         return "、".join(info.issuers), (info.issuers[0] if info.issuers else "")
     if field == "doc_number":
         return info.doc_number, info.doc_number
+    if field == "status":
+        english = {"征求意见稿": "draft for comments (征求意见稿)", "正式印发": "officially issued (正式印发)"}
+        return (english.get(info.status, info.status) if plan.language == "en" else info.status), info.status
     if field == "dates":
         wanted = [kind for kind, pattern in DATE_KINDS.items() if re.search(pattern, plan.standalone, re.I)]
         dates = {k: v for k, v in info.dates.items() if not wanted or k in wanted} or info.dates
@@ -555,7 +573,7 @@ def answer_comparison(evidence: Evidence):
     rows = []
     for place in plan.jurisdictions:
         passages = [p for p in evidence.passages if p.chunk.jurisdiction == place]
-        best = best_sentences(evidence, terms, passages)
+        best = [s for s in best_sentences(evidence, terms, passages) if len(s.sentence) >= MIN_STATEMENT_CHARS]
         if best and best[0].score + 0.01 * best[0].passage.rank >= MIN_COVERAGE:
             cell = f"{best[0].sentence} {citations.cite(best[0].passage.chunk)}"
         else:

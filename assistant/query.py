@@ -29,6 +29,8 @@ INTENT_PATTERNS: dict[str, re.Pattern[str]] = {
                          r"谁(是|担任)|姓名|\bwho is the (director|chair|head|president|mayor|secretary)|name of the (director|chair|head)", re.I),
     "date": re.compile(r"何时|什么时候|哪一?天|日期|哪年哪月|几月几日|发布时间|印发时间|签署|时效|截止|when\b|what date|which date|dated|until", re.I),
     "doc_number": re.compile(r"文号|发文字号|document number|reference number", re.I),
+    "status": re.compile(r"征求意见稿|正式(文件|印发|发布|稿)|草案|草稿|状态|是否(生效|有效)|\bstatus\b|\bdraft\b|final version|"
+                         r"officially (issued|adopted)", re.I),
     "list": re.compile(r"哪些|哪几|几[项个类条点方面部分]|多少[项个条]|包括|包含|分为|列出|列举|分别是什么|"
                        r"which .*(actions|projects|tasks|measures|groups|principles)|what (are|were) the|\blist\b|"
                        r"how many (actions|projects|tasks|key|measures|groups|principles|parts|sections)", re.I),
@@ -36,6 +38,7 @@ INTENT_PATTERNS: dict[str, re.Pattern[str]] = {
                          r"\btarget|\bgoal|\brate\b|number of", re.I),
     "compare": re.compile(r"比较|对比|相比|分别|各自|异同|区别|不同|compare|comparison|differ|versus|\bvs\b|both|each of", re.I),
 }
+AGENCY_ROLE = re.compile(r"牵头|负责|参加|参与|配合|\blead|participat|take part|involved|responsible", re.I)
 FOLLOWUP_START = re.compile(r"^(那|那么|那末|其中|还有|另外|再|and\b|what about|how about|and what|also)", re.I)
 PROVINCE_WORDS = re.compile(r"^省|全省|省级|省科协|省科技厅|省委宣传部|省里|省政府|provincial|province", re.I)
 
@@ -191,6 +194,8 @@ def plan_query(question: str, history: list[dict], documents: dict[str, Document
     if language == "en":
         for term in english_matches(standalone):
             expansions.append(term.zh)
+    agencies = find_agencies(standalone, agency_names) if standalone else []
+    if agencies and AGENCY_ROLE.search(standalone):
+        intents.add("responsibility")      # "县科协参加了哪些工作？" names the agency instead of 单位
     return QueryPlan(question=question, standalone=standalone, language=language, intents=intents,
-                     jurisdictions=jurisdictions, unknown_places=unknown, expansions=expansions,
-                     agencies=find_agencies(standalone, agency_names) if standalone else [])
+                     jurisdictions=jurisdictions, unknown_places=unknown, expansions=expansions, agencies=agencies)
