@@ -22,7 +22,7 @@ from ingest.records import ResponsibilityRecord
 
 QUESTION_WORDS = frozenset(
     "哪些 什么 多少 如何 怎样 怎么 是否 哪个 哪 几 几项 几个 请问 介绍 一下 主要 内容 有关 关于 相关 提出 规定 要求 明确 "
-    "文件 方案 规划 实施 实施方案 通知 工作 单位 部门 方面 情况 具体 分别 各自 比较 对比 相比 不同 区别 目标 计划 打算 "
+    "文件 方案 规划 实施 实施方案 通知 工作 单位 部门 方面 情况 具体 分别 各自 比较 对比 相比 不同 区别 计划 打算 "
     "文号 发文字号 日期 牵头 负责 参加 参与 哪一 一个 这个 那个 我们 你们 他们 提到 说 讲 列出 列举 包括 呢 吗 到底 应该 需要 可以 能".split())
 # Verbs and measure words that every plan uses: their absence from one document proves nothing.
 GENERIC_WORDS = frozenset(
@@ -110,7 +110,9 @@ def question_terms(evidence: Evidence, include_expansions: bool = True) -> dict[
     place_forms = set(jurisdiction_aliases(index.documents))
     known, unknown = {}, []
     for token in index.segmenter.tokens(text):
-        if token in QUESTION_WORDS or token in place_forms or len(token) < 2 and not token.isdigit():
+        if token in QUESTION_WORDS or len(token) < 2 and not token.isdigit():
+            continue
+        if any(token in form for form in place_forms):    # "郴州市" and its search-mode piece "州市"
             continue
         weight = index.idf(token)
         if weight > 0:
@@ -156,7 +158,7 @@ class Scored:
 
 
 def best_sentences(evidence: Evidence, terms: dict[str, float], passages: list[Passage] | None = None) -> list[Scored]:
-    wants_number = asks_for_quantity(evidence.plan)
+    wants_number = asks_for_quantity(evidence.plan) or "figure" in evidence.plan.intents
     wants_doc_number = "doc_number" in evidence.plan.intents
     unit = asked_unit(evidence.plan.standalone)
     scored = []
@@ -318,6 +320,8 @@ def answer_responsibility(evidence: Evidence):
 
 
 MIN_RECORD_MATCH = 0.3
+# Words that name the kind of item, not a particular one ("牵头哪些行动和工程").
+CATEGORY_WORDS = frozenset("行动 工程 项目 任务 重点 重点工程 提升行动 提升 措施 工作 科学 素质 科学素质".split())
 
 
 def first_chunk_of(index: PolicyIndex, source: str, path: tuple[str, ...]) -> Chunk | None:
@@ -356,9 +360,10 @@ def answer_reverse_responsibility(evidence: Evidence):
     if not plan.agencies or "responsibility" not in plan.intents:
         return None
     records = records_in_scope(evidence)
-    terms = question_terms(evidence)
+    terms = {t: w for t, w in question_terms(evidence).items()
+             if t not in CATEGORY_WORDS and not any(t in agency for agency in plan.agencies)}
     # "市科协牵头的青少年行动由谁参加" names an action too: that is a forward question.
-    if any(coverage("".join(r.section_path[1:]), terms) >= 0.5 for r in records):
+    if any(heading_match(r.action, terms) >= 0.5 for r in records):
         return None
     role_wanted = "lead" if re.search(r"牵头|lead", plan.standalone, re.I) and not re.search(
         r"参加|参与|participat|involved", plan.standalone, re.I) else ""
@@ -565,6 +570,7 @@ def section_children(index: PolicyIndex, source: str) -> dict[tuple[str, ...], l
 # ------------------------------------------------------------------ comparisons across jurisdictions
 
 def answer_comparison(evidence: Evidence):
+    """One row per jurisdiction, each cell cited; figures come with their extracted value and year."""
     plan = evidence.plan
     if len(plan.jurisdictions) < 2:
         return None
@@ -573,15 +579,44 @@ def answer_comparison(evidence: Evidence):
     rows = []
     for place in plan.jurisdictions:
         passages = [p for p in evidence.passages if p.chunk.jurisdiction == place]
+        if "figure" in plan.intents:
+            passages += _target_passages(evidence, place, passages)
         best = [s for s in best_sentences(evidence, terms, passages) if len(s.sentence) >= MIN_STATEMENT_CHARS]
         if best and best[0].score + 0.01 * best[0].passage.rank >= MIN_COVERAGE:
-            cell = f"{best[0].sentence} {citations.cite(best[0].passage.chunk)}"
+            top = best[0]
+            target = _target_of(evidence.index, top) if asks_for_quantity(plan) else None
+            figure = f"{target['comparator']}{target['value']}{target['unit']}" + (f"（{target['year']}年）" if target and target["year"] else "") \
+                if target else ""
+            rows.append((place, figure, f"{top.sentence} {citations.cite(top.passage.chunk)}"))
         else:
-            cell = says(plan, "未提及", "not stated")
-        rows.append(f"| {place_label(plan, place)} | {cell.replace('|', '｜')} |")
-    header = says(plan, "| 地区 | 文件内容 |\n|---|---|", "| Jurisdiction | What the document says |\n|---|---|")
-    abstained = not citations.items
-    return header + "\n" + "\n".join(rows), citations, abstained
+            rows.append((place, "", says(plan, "未提及", "not stated")))
+    with_figures = any(figure for _, figure, _ in rows)
+    header = says(plan, "| 地区 | 数值 | 文件内容 |" if with_figures else "| 地区 | 文件内容 |",
+                  "| Jurisdiction | Figure | What the document says |" if with_figures else "| Jurisdiction | What the document says |")
+    lines = [header, "|---|---|---|" if with_figures else "|---|---|"]
+    for place, figure, cell in rows:
+        cells = [place_label(plan, place), *([figure or "—"] if with_figures else []), cell.replace("|", "｜")]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines), citations, not citations.items
+
+
+def _target_passages(evidence: Evidence, place: str, have: list[Passage]) -> list[Passage]:
+    """Passages stating a numeric target of ``place`` that search did not bring (ranked last)."""
+    seen = {p.chunk.chunk_id for p in have}
+    extra = []
+    for target in evidence.index.targets:
+        if target["jurisdiction"] == place and target["chunk_id"] not in seen:
+            seen.add(target["chunk_id"])
+            extra.append(Passage(chunk=evidence.index.chunk_by_id[target["chunk_id"]], score=0.0, rank=len(have) + 1))
+    return extra
+
+
+def _target_of(index: PolicyIndex, scored: Scored) -> dict | None:
+    """The numeric target extracted at ingest from this very sentence, if any."""
+    for target in index.targets:
+        if target["chunk_id"] == scored.passage.chunk.chunk_id and target["sentence"] in scored.sentence + "。；":
+            return target
+    return None
 
 
 # ------------------------------------------------------------------ the general case

@@ -102,12 +102,14 @@ def find_jurisdictions(text: str, documents: dict[str, DocumentInfo]) -> tuple[l
     """Indexed jurisdictions named in ``text`` and other places named in it."""
     lowered = text.lower()
     found: list[str] = []
+    first_seen: dict[str, int] = {}     # jurisdictions are reported in the order the question names them
 
     def take(form: str, name: str) -> None:
         nonlocal lowered
         position = lowered.find(form.lower())
         if position >= 0:
             lowered = lowered[:position] + "□" * len(form) + lowered[position + len(form):]
+            first_seen[name] = min(first_seen.get(name, position), position)
             if name not in found:
                 found.append(name)
 
@@ -120,13 +122,16 @@ def find_jurisdictions(text: str, documents: dict[str, DocumentInfo]) -> tuple[l
             found.append(match)
         if match:
             for form in term.english_forms:
-                lowered = lowered.replace(form, "□" * len(form))
+                if form in lowered:
+                    first_seen[match] = min(first_seen.get(match, lowered.find(form)), lowered.find(form))
+                    lowered = lowered.replace(form, "□" * len(form))
     if not found and PROVINCE_WORDS.search(lowered):
         province = next((j for j in indexed if j.endswith("省")), None)
         if province and province not in found:
             found.append(province)
     unknown = [chinese for form, chinese in known_places()
                if form in lowered and not any(chinese in j for j in indexed)]
+    found.sort(key=lambda name: first_seen.get(name, len(text)))
     return found, _drop_contained(list(dict.fromkeys(unknown)))
 
 

@@ -17,9 +17,10 @@ import jieba.posseg
 
 jieba.setLogLevel(logging.WARNING)
 
-TOKENIZER_NAME = f"jieba-{jieba.__version__}-search"
+TOKENIZER_NAME = f"jieba-{jieba.__version__}-search-numbers2"
 KEEP = re.compile(r"[\u4e00-\u9fff]|[A-Za-z0-9]")
 STOPWORDS = frozenset("的 和 与 及 等 了 在 是 对 为 以 中 把 将 由 或 并 其 之 有 哪些 什么 多少 如何 怎么 吗 呢 啊 请问 是否 哪个 哪 几".split())
+NUMBER_IN_WORD = re.compile(r"\d+(?:\.\d+)?(?:%|年|万|个|人|名|项|次)?")
 QUOTED_TERM = re.compile(r"[“《「]([^”》」]{2,20})[”》」]")
 
 
@@ -34,8 +35,10 @@ class Segmenter:
             self.dictionary_sha256 = hashlib.sha256(user_dictionary.read_bytes()).hexdigest()
 
     def tokens(self, text: str) -> list[str]:
-        words = self._jieba.lcut_for_search(text.lower())
-        return [w for w in (word.strip() for word in words) if w and KEEP.search(w) and w not in STOPWORDS]
+        words = [word.strip() for word in self._jieba.lcut_for_search(text.lower())]
+        kept = [w for w in words if w and KEEP.search(w) and w not in STOPWORDS]
+        # jieba glues numbers to neighbours ("到2025年", "超过15%"): also index the figure itself.
+        return kept + [part for w in kept if NUMBER_IN_WORD.search(w) for part in NUMBER_IN_WORD.findall(w) if part != w]
 
     @cached_property
     def _tagger(self) -> jieba.posseg.POSTokenizer:

@@ -57,15 +57,24 @@ class IngestSummary:
     problems: list[LoadProblem] = field(default_factory=list)
     seconds: float = 0.0
     generation: str = ""
+    previous_generation: str = ""
 
     @property
     def changed(self) -> bool:
         return bool(self.added or self.replaced or self.removed)
 
+    @property
+    def wrote(self) -> bool:
+        """A new index generation was written (documents changed, or the keyword index was rebuilt)."""
+        return bool(self.generation) and self.generation != self.previous_generation
+
     def describe(self) -> str:
         lines = [f"{problem.source}: skipped — {problem.reason}" for problem in self.problems]
-        if not self.changed:
+        if not self.changed and not self.wrote:
             lines.append(f"No changes: the index is up to date ({self.documents} documents, {self.chunks} chunks).")
+        elif not self.changed:
+            lines.append(f"Documents unchanged; keyword index rebuilt for the new tokenizer ({self.chunks} chunks) "
+                         f"in {self.seconds:.1f} s.")
         else:
             lines.append(
                 f"Indexed {self.documents} documents, {self.chunks} chunks: {len(self.added)} added, "
@@ -96,7 +105,10 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
     previous = None if rebuild else _compatible_previous(settings)
     summary = _diff(documents, previous)
     summary.problems = problems
-    if previous is not None and not summary.changed:
+    # A new tokenizer only needs the keyword index rebuilt; vectors are reused.
+    keyword_index_stale = previous is not None and previous.tokenizer != TOKENIZER_NAME
+    summary.previous_generation = previous.generation if previous else ""
+    if previous is not None and not summary.changed and not keyword_index_stale:
         summary.seconds = time.perf_counter() - started
         summary.generation = previous.generation
         return summary
