@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     eval_cmd.add_argument("--report", type=Path)
     eval_cmd.add_argument("--thresholds", type=Path, help="fail (exit 1) when a metric is below these")
     eval_cmd.add_argument("--no-baseline", action="store_true", help="skip the tutorial-setup baseline row")
+    eval_cmd.add_argument("--from-feedback", type=Path, metavar="FEEDBACK_JSONL",
+                          help="instead of evaluating, turn UI feedback into candidate QA items (written to --out)")
+    eval_cmd.add_argument("--out", type=Path, help="with --from-feedback: where the candidate items go")
     eval_cmd.set_defaults(run=run_eval)
 
     args = parser.parse_args(argv)
@@ -84,8 +87,13 @@ def run_serve(args) -> int:
 
 
 def run_eval(args) -> int:
-    from assistant.evaluate import run_cli
+    from assistant.evaluate import feedback_to_candidates, run_cli
 
+    if args.from_feedback:
+        out = args.out or Path("feedback-candidates.jsonl")
+        count = feedback_to_candidates(args.from_feedback, out)
+        print(f"Wrote {count} candidate items to {out} (marked needs_review; edit, then add to your QA file).")
+        return 0
     return run_cli(args, get_settings())
 
 
