@@ -80,6 +80,8 @@ def allowed_sources(index, plan: QueryPlan, filters: dict) -> list[str] | None:
     if wanted_docs or wanted_places:
         return [source for source, info in index.documents.items()
                 if source in wanted_docs or info.doc_id in wanted_docs or info.jurisdiction in wanted_places] or None
+    if plan.documents and len(plan.jurisdictions) <= 1:
+        return plan.documents
     if plan.jurisdictions:
         return [source for source, info in index.documents.items() if info.jurisdiction in plan.jurisdictions] or None
     return None
@@ -88,7 +90,7 @@ def allowed_sources(index, plan: QueryPlan, filters: dict) -> list[str] | None:
 def retrieve_for_plan(retriever, index, plan: QueryPlan, sources: list[str] | None, k: int) -> list[Passage]:
     """Top-k passages; for a comparison, each named jurisdiction is searched and represented."""
     keyword_query = plan.search_text
-    dense_query = plan.search_text
+    dense_query = plan.dense_text
     if not plan.is_comparison or len(plan.jurisdictions) < 2:
         return retriever.search(dense_query, k, sources, keyword_query)
     per_place = [

@@ -51,12 +51,20 @@ class QueryPlan:
     intents: set[str] = field(default_factory=set)
     jurisdictions: list[str] = field(default_factory=list)    # indexed jurisdictions named, in order
     unknown_places: list[str] = field(default_factory=list)   # places named that no document covers
-    expansions: list[str] = field(default_factory=list)       # Chinese terms for English questions
+    expansions: list[str] = field(default_factory=list)       # Chinese search terms for English questions
+    context_terms: list[str] = field(default_factory=list)    # Chinese place/title forms (dense query only)
     agencies: list[str] = field(default_factory=list)         # agency names from the records, as named
+    documents: list[str] = field(default_factory=list)        # sources named by their title ("the provincial plan")
 
     @property
     def search_text(self) -> str:
+        """The keyword query."""
         return " ".join([self.standalone, *self.expansions])
+
+    @property
+    def dense_text(self) -> str:
+        """The embedding query: places and titles in Chinese too, as context for the model."""
+        return " ".join([self.standalone, *self.expansions, *self.context_terms])
 
     @property
     def is_comparison(self) -> bool:
@@ -195,12 +203,18 @@ def plan_query(question: str, history: list[dict], documents: dict[str, Document
     language = language_of(question)
     jurisdictions, unknown = find_jurisdictions(standalone, documents)
     intents = {name for name, pattern in INTENT_PATTERNS.items() if pattern.search(standalone)}
-    expansions = []
+    expansions, context_terms = [], []
     if language == "en":
+        # Places and document titles pick the documents to search; as keywords they would
+        # only match every passage of those documents, so they go to the dense query alone.
         for term in english_matches(standalone):
-            expansions.append(term.zh)
+            (context_terms if _jurisdiction_of_term(term, documents) else expansions).append(term.zh)
     agencies = find_agencies(standalone, agency_names) if standalone else []
+    named_documents = [info.source for term in english_matches(standalone) for info in documents.values()
+                       if len(term.zh) >= 8 and (term.zh in info.title or info.title in term.zh)]
     if agencies and AGENCY_ROLE.search(standalone):
         intents.add("responsibility")      # "县科协参加了哪些工作？" names the agency instead of 单位
     return QueryPlan(question=question, standalone=standalone, language=language, intents=intents,
-                     jurisdictions=jurisdictions, unknown_places=unknown, expansions=expansions, agencies=agencies)
+                     jurisdictions=jurisdictions, unknown_places=unknown, expansions=expansions,
+                     context_terms=context_terms, agencies=agencies,
+                     documents=list(dict.fromkeys(named_documents)) if language == "en" else [])

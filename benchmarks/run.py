@@ -172,7 +172,9 @@ def worker_serve(args) -> None:
                    "mrr_at_10": overall.get("mrr_at_10"),
                    "latencies": [score.latency_ms for score in result.scores],
                    "errors": sum(1 for score in result.scores if score.error),
-                   "scorer": "assistant.evaluate.run_eval", "questions": len(items)}
+                   "scorer": "assistant.evaluate.run_eval", "questions": len(items),
+                   "hit_at_k_by_type": {group: values.get("hit_at_k") for group, values in result.aggregates.items()},
+                   "missed_at_k": [score.id for score in result.scores if score.hit_at_k == 0]}
         questions = [item.question for item in items]
     except ImportError:
         items = [json.loads(line) for line in QA.read_text(encoding="utf-8").splitlines() if line.strip()]

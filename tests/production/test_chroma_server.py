@@ -15,7 +15,7 @@ from assistant.index import IndexUnavailable, current_generation, open_index, re
 from assistant.settings import Settings
 from ingest.pipeline import IngestError, ingest
 
-from tests.production.support import TINY_QUESTION, free_port, run_cli
+from tests.production.support import TINY_QUESTION, free_port, run_cli, write_tiny_corpus
 
 pytestmark = pytest.mark.slow
 
@@ -33,8 +33,6 @@ def server_collections(server) -> set[str]:
 @pytest.fixture(scope="module")
 def server_home(tmp_path_factory, chroma_server, embeddings):
     """A data directory whose index was built on the Chroma server."""
-    from tests.production.support import write_tiny_corpus
-
     root = tmp_path_factory.mktemp("server-mode")
     corpus = write_tiny_corpus(root / "corpus")
     settings = server_settings(root / "home", chroma_server)
@@ -68,9 +66,11 @@ def test_second_ingest_reports_no_change(server_home, embeddings):
     assert "No changes" in again.describe()
 
 
-def test_old_generations_are_dropped_from_the_server(server_home, chroma_server, embeddings, tmp_path):
+def test_old_generations_are_dropped_from_the_server(chroma_server, embeddings, tmp_path):
     """Each changing ingest adds a collection; only the live and the previous generation may stay."""
-    settings, corpus, _ = server_home
+    corpus = write_tiny_corpus(tmp_path / "original")
+    settings = server_settings(tmp_path / "home", chroma_server)
+    ingest(settings, [corpus], progress=False, embeddings=embeddings)
     changed = tmp_path / "corpus"
     changed.mkdir()
     for number in (1, 2):
