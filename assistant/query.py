@@ -208,7 +208,12 @@ def plan_query(question: str, history: list[dict], documents: dict[str, Document
         # Places and document titles pick the documents to search; as keywords they would
         # only match every passage of those documents, so they go to the dense query alone.
         for term in english_matches(standalone):
-            (context_terms if _jurisdiction_of_term(term, documents) else expansions).append(term.zh)
+            place = _jurisdiction_of_term(term, documents)
+            if place:
+                context_terms.append(place)     # a long title would dominate the embedding
+            else:
+                expansions.append(term.zh)
+        context_terms = list(dict.fromkeys(context_terms))
     agencies = find_agencies(standalone, agency_names) if standalone else []
     named_documents = [info.source for term in english_matches(standalone) for info in documents.values()
                        if len(term.zh) >= 8 and (term.zh in info.title or info.title in term.zh)]
