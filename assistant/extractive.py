@@ -182,7 +182,7 @@ def best_sentences(evidence: Evidence, terms: dict[str, float], passages: list[P
 QUANTITY = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％|万|亿|千|百|人|个|名|家|所|站|项|次|元|平方米|公里|天|小时|场|支|座|处|期|户|倍|册|部|件|种|门|篇|年)")
 DOC_NUMBER_TEXT = re.compile(r"[〔\[［]\d{4}[〕\]］]\d+号")
 YEAR = re.compile(r"(20\d{2})\s*年")
-DATE_EXPRESSION = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|\d{4}-\d{2}-\d{2}|年底|年内|年前|季度")
+DATE_EXPRESSION = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|\d{4}-\d{2}-\d{2}|年底|年内|年前|季度|之日起|起施行|起实施|起执行")
 ASKS_QUANTITY = re.compile(r"多少|(?<!哪)几[天人名个家项万元次所站场年]|比例|比重|百分之|how many|how much|what percentage|what proportion|what share", re.I)
 ASKS_AGENCY = re.compile(r"牵头|单位|部门|机构|agenc|department|\blead", re.I)
 ASKS_LIST = re.compile(r"几[项条点方面部分类]|哪几|分别是|都是哪|有哪些", re.I)
@@ -531,7 +531,8 @@ def answer_section_list(evidence: Evidence):
     citations = Citations()
     if len(children) < 2:
         return _quote_section(evidence, source, path, place, citations)
-    items = [f"{i}. {heading} {citations.cite(chunk)}" for i, (heading, chunk) in enumerate(children, start=1)]
+    # Bullets, not numbers: the headings carry the document's own numbering (（一）, 1.).
+    items = [f"- {heading} {citations.cite(chunk)}" for heading, chunk in children]
     head = says(plan, f"**{place}**{document_label(info)}“{path[-1]}”下共 **{len(children)}** 项：",
                 f"**{place}** — under “{path[-1]}” there are **{len(children)}** items:")
     return head + "\n" + "\n".join(items), citations, False
