@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import re
 import sys
 import time
 import tomllib
@@ -24,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 
 from assistant.settings import PROJECT_ROOT, Settings
+from assistant.text import squash
 
 DEFAULT_QA = PROJECT_ROOT / "evals" / "qa.jsonl"
 UNANSWERABLE = "unanswerable"
@@ -32,7 +32,6 @@ TYPE_ORDER = ("fact", "lead_agency", "list", "compare", "paraphrase", "followup"
 MRR_DEPTH = 10
 # A passage shorter than this inside a quote could be a stray heading, not the quoted evidence.
 MIN_PASSAGE_IN_QUOTE = 20
-WHITESPACE = re.compile(r"\s+")
 
 BASELINE_CHUNK_SIZE, BASELINE_CHUNK_OVERLAP = 500, 50
 BASELINE_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
@@ -129,11 +128,6 @@ def _parse_history(history) -> list[dict]:
 
 
 # ---------------------------------------------------------------- matching and per-item scores
-
-def squash(text: str) -> str:
-    """Remove all whitespace: the documents wrap lines and pad with (full-width) spaces arbitrarily."""
-    return WHITESPACE.sub("", text or "")
-
 
 def holds_quote(passage: dict, evidence: Evidence) -> bool:
     """Does a retrieved/cited passage (dump dict with "source" and "text") contain this evidence?"""

@@ -11,9 +11,10 @@ def bilingual(chinese: str, english: str) -> str:
     return f"{chinese} / {english}"
 
 
-def squash(text: str) -> str:
-    """Text with all whitespace removed (how quotes are compared)."""
-    return WHITESPACE.sub("", text)
+def squash(text: str | None) -> str:
+    """Text with all whitespace removed (how quotes are compared): the documents wrap lines
+    and pad with (full-width) spaces arbitrarily."""
+    return WHITESPACE.sub("", text or "")
 
 
 def sentences(text: str) -> list[str]:

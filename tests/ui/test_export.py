@@ -31,7 +31,7 @@ def elderly_answer() -> Answer:
 
 def follow_up_answer() -> Answer:
     # Cites the same 责任分工 passage as the first answer, under its own number [1].
-    return Answer(question="参加单位有哪些？", text=f"市委组织部、市委宣传部等单位参加 [1]。",
+    return Answer(question="参加单位有哪些？", text="市委组织部、市委宣传部等单位参加 [1]。",
                   citations=[citation(1, "duty", DUTY, 500)], retrieved=[], abstained=False,
                   notice="问题过长，只使用了前 1000 个字符。")
 
