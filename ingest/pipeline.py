@@ -31,6 +31,7 @@ from ingest.structure import parse_sections
 from ingest.targets import extract_targets
 
 CHROMA_BATCH = 1000
+GENERATION_PARTS = ("chunks.jsonl", "documents.json", "records.json", "userdict.txt", "bm25", "texts")
 
 
 class IngestError(RuntimeError):
@@ -149,6 +150,8 @@ def _compatible_previous(settings: Settings) -> store.IndexManifest | None:
         manifest = store.read_manifest(generation_dir)
     except (OSError, ValueError, TypeError):
         return None   # a damaged index is simply rebuilt
+    if not all((generation_dir / part).exists() for part in GENERATION_PARTS):
+        return None   # a part is missing: rebuild rather than report "no changes"
     same_setup = (manifest.embedding_model, manifest.chunker_version, manifest.chunk_max_chars, manifest.store) == (
         settings.embedding_model, CHUNKER_VERSION, settings.chunk_max_chars, store.store_label(settings))
     return manifest if same_setup else None
