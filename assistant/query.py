@@ -39,6 +39,8 @@ INTENT_PATTERNS: dict[str, re.Pattern[str]] = {
     "compare": re.compile(r"比较|对比|相比|分别|各自|异同|区别|不同|compare|comparison|differ|versus|\bvs\b|both|each of", re.I),
 }
 AGENCY_ROLE = re.compile(r"牵头|负责|参加|参与|配合|\blead|participat|take part|involved|responsible", re.I)
+# Words that point back to the previous turn ("该行动", "上述工程", "the same", "it").
+ANAPHORA = re.compile(r"该|上述|这些|这个|这项|那个|那些|它们?|其中|同一|\b(it|its|they|them|those|that one|the same)\b", re.I)
 FOLLOWUP_START = re.compile(r"^(那|那么|那末|其中|还有|另外|再|and\b|what about|how about|and what|also)", re.I)
 PROVINCE_WORDS = re.compile(r"^省|全省|省级|省科协|省科技厅|省委宣传部|省里|省政府|provincial|province", re.I)
 
@@ -194,7 +196,8 @@ def rewrite_followup(question: str, history: list[dict], documents: dict[str, Do
 
 def _looks_like_followup(question: str) -> bool:
     core = re.sub(r"[\s？?。！!，,]", "", question)
-    return bool(FOLLOWUP_START.match(question.strip())) or len(core) <= 8 or core.endswith(("呢", "的呢"))
+    return (bool(FOLLOWUP_START.match(question.strip())) or len(core) <= 14 or core.endswith(("呢", "的呢"))
+            or bool(ANAPHORA.search(question)))
 
 
 def plan_query(question: str, history: list[dict], documents: dict[str, DocumentInfo],
