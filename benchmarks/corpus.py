@@ -170,7 +170,7 @@ def make_document(index: int, bases: list[BaseDocument], rng: random.Random) -> 
         issuer,
         doc_number,
         f"{issuer}关于印发《{title}》的通知",
-        f"各有关单位：",
+        "各有关单位：",
         f"《{title}》已经研究同意，现印发给你们，请认真组织实施。",
         issuer,
         f"{year}年{rng.randrange(1, 13)}月{rng.randrange(1, 29)}日",

@@ -254,6 +254,18 @@ def run_size(spec: str, workdir: Path, log, threads: int = 0) -> dict:
             "cold": cold, "load_average": [load_before, os.getloadavg()[0]]}
 
 
+def code_version() -> str:
+    """The commit measured (read-only git), and whether the working tree differed from it."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT, capture_output=True,
+                                text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=PROJECT_ROOT,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "commit unknown"
+    return f"commit {commit or 'unknown'}" + (" + uncommitted changes" if dirty else "")
+
+
 def fmt(value, digits: int = 0) -> str:
     if value is None:
         return "—"
@@ -326,6 +338,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated corpus sizes; suffix t = template vector cache (default %(default)s)")
     parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help="corpora, indexes, vector cache, log")
     parser.add_argument("--out", type=Path, help="also write the raw figures as JSON here")
+    parser.add_argument("--report", type=Path, help="only print the report of a JSON written by --out")
     parser.add_argument("--threads", type=int, default=1,
                         help="OMP_NUM_THREADS for the workers (0 = the engine's default, all cores); "
                              "1 keeps latency stable on a shared machine (default %(default)s)")
@@ -337,28 +350,48 @@ def main(argv: list[str] | None = None) -> int:
         worker_serve(args)
         return 0
 
+    if args.report:
+        saved = json.loads(args.report.read_text(encoding="utf-8"))
+        print(report(saved["rows"], saved["header"]))
+        return 0
+
     args.workdir.mkdir(parents=True, exist_ok=True)
+    version = code_version()
     rows = []
     with open(args.workdir / "bench.log", "a", encoding="utf-8") as log:
         for spec in [s.strip() for s in args.sizes.split(",") if s.strip()]:
             rows.append(run_size(spec, args.workdir, log, args.threads))
             print(table(rows[-1:]).splitlines()[-1], file=sys.stderr, flush=True)
     threads = f"OMP_NUM_THREADS={args.threads}" if args.threads > 0 else "OpenMP default threads"
-    print(f"# policy-assistant scale benchmark — {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs, {threads}, "
-          f"load average during the run {min(min(r['load_average']) for r in rows):.1f}–"
-          f"{max(max(r['load_average']) for r in rows):.1f}\n")
-    print(table(rows))
-    print()
-    for line in targets(rows):
-        print("- " + line)
-    cold = [f"{row['spec']}: imports {row['cold']['imports_s']:.1f} s, open index {row['cold']['open_index_s']:.1f} s, "
-            f"load model {row['cold']['load_model_s']:.1f} s, first answer {row['cold']['first_answer_s']:.2f} s"
-            for row in rows]
-    print("\ncold start breakdown (in-process):\n" + "\n".join("- " + line for line in cold))
+    header = (f"policy-assistant scale benchmark — {time.strftime('%Y-%m-%d %H:%M')}, {version}, "
+              f"{os.cpu_count()} CPUs, {threads}, load average during the run "
+              f"{min(min(r['load_average']) for r in rows):.1f}–{max(max(r['load_average']) for r in rows):.1f}")
+    print(report(rows, header))
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
+        args.out.write_text(json.dumps({"header": header, "command": " ".join(sys.argv), "rows": rows},
+                                       ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
+
+
+def report(rows: list[dict], header: str) -> str:
+    out = [f"# {header}", "", table(rows), ""]
+    out += ["- " + line for line in targets(rows)]
+    by_type = [row for row in rows if row["serve"].get("hit_at_k_by_type")]
+    if by_type:
+        groups = [g for g in by_type[0]["serve"]["hit_at_k_by_type"] if g != "unanswerable"]
+        out += ["", "hit@5 by question group:", "", "| corpus | " + " | ".join(groups) + " |",
+                "|---|" + "---|" * len(groups)]
+        for row in by_type:
+            values = row["serve"]["hit_at_k_by_type"]
+            out.append(f"| {row['spec']} | " + " | ".join(fmt(values.get(g), 3) for g in groups) + " |")
+        out += ["", "questions whose evidence is not in the top 5:"]
+        out += [f"- {row['spec']}: {', '.join(row['serve']['missed_at_k']) or 'none'}" for row in by_type]
+    out += ["", "cold start breakdown (in-process):"]
+    out += [f"- {row['spec']}: imports {row['cold']['imports_s']:.1f} s, open index {row['cold']['open_index_s']:.1f} s, "
+            f"load model {row['cold']['load_model_s']:.1f} s, first answer {row['cold']['first_answer_s']:.2f} s"
+            for row in rows]
+    return "\n".join(out)
 
 
 if __name__ == "__main__":

@@ -16,11 +16,6 @@ import pytest
 from tests.production.support import ROBUSTNESS_DOC, ChromaServer, RobustnessMatrix, free_port, write_tiny_corpus
 
 
-@pytest.fixture
-def tiny_corpus(tmp_path) -> Path:
-    return write_tiny_corpus(tmp_path / "tiny-corpus")
-
-
 @pytest.fixture(scope="session")
 def tiny_index_home(tmp_path_factory, embeddings) -> Path:
     """A data directory holding a finished (embedded-store) index of the tiny corpus. Copy it before changing it."""

@@ -98,8 +98,14 @@ def cli_env(home: Path, **settings: str) -> dict:
     return env
 
 
+def cli_command() -> list[str]:
+    """The installed ``policy-assistant`` script, or the same entry point through this interpreter."""
+    script = BIN / "policy-assistant"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "assistant.cli"]
+
+
 def run_cli(args: list[str], home: Path, timeout: float = 180, **settings: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(BIN / "policy-assistant"), *args], cwd=PROJECT_ROOT, env=cli_env(home, **settings),
+    return subprocess.run([*cli_command(), *args], cwd=PROJECT_ROOT, env=cli_env(home, **settings),
                           capture_output=True, text=True, timeout=timeout)
 
 
@@ -214,7 +220,7 @@ Verified by `tests/production/test_faults.py`, `test_chroma_server.py` and `test
 |---|---|
 | `kill -9` of `policy-assistant ingest` while it embeds | the half-built `gen-…` folder stays on disk but `CURRENT` still names the old generation, which opens and answers; the next ingest that publishes deletes the stray folder (an ingest that finds nothing changed publishes nothing and leaves it until then) |
 | `CURRENT` deleted | `IndexUnavailable`: "No index found in …/index. Build it with: policy-assistant ingest"; `policy-assistant ask` prints it on one line and exits 1 |
-| `CURRENT` names a missing generation, `manifest.json` truncated, `chunks.jsonl` or the bm25 folder deleted | `IndexUnavailable`: "The index in … is damaged (…); rebuild it with: policy-assistant ingest --rebuild"; `ask` exits 1 without a traceback; `ingest --rebuild` repairs it (a plain `ingest` would keep a damaged index whose manifest still reads) |
+| `CURRENT` names a missing generation, `manifest.json` truncated, `chunks.jsonl` or the bm25 folder deleted | `IndexUnavailable`: "The index in … is damaged (…); rebuild it with: policy-assistant ingest --rebuild"; `ask` exits 1 without a traceback; `ingest --rebuild` repairs it |
 | disk full during ingest (real 2 MB tmpfs with 4 KB or 200 KB left; injected `OSError(28)` when saving the keyword index) | `IngestError` "Could not write the index (…database or disk is full…); the previous index is unchanged." — CLI: one `error:` line, exit 1; the half-written generation is removed; a running server keeps answering |
 | a process started while the disk is full | `ask`: "Cannot open the index in …: the disk is full (…). Free some space and try again" (Chroma's SQLite must write to open a store); after freeing space the old index opens |
 | Chroma server unreachable (wrong port) | `open_index`/`ask`: "Cannot reach the Chroma server at http://127.0.0.1:P (…). Start it (chroma run --path DIR --host … --port …) or clear chroma_host …" within ~1 s; `ingest`: `IngestError`, no stray generation folder |

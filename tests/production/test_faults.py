@@ -21,7 +21,7 @@ from assistant.answer import Assistant
 from assistant.index import MANIFEST, IndexUnavailable, current_generation, open_index
 from assistant.settings import Settings
 from ingest.pipeline import IngestError, ingest
-from tests.production.support import BIN, PROJECT_ROOT, TINY_QUESTION, cli_env, run_cli, write_tiny_corpus
+from tests.production.support import PROJECT_ROOT, TINY_QUESTION, cli_command, cli_env, run_cli, write_tiny_corpus
 
 
 def generations(home: Path) -> set[str]:
@@ -53,7 +53,7 @@ def test_kill_9_mid_embedding_leaves_the_previous_index_answering(tiny_home_copy
     before = current_generation(home / "index").name
     log = open(tmp_path / "ingest.log", "wb")
     # The bundled corpus (~260 chunks) takes tens of seconds to embed on 2 cores: plenty of time to kill.
-    process = subprocess.Popen([str(BIN / "policy-assistant"), "ingest", str(corpus_dir)], cwd=PROJECT_ROOT,
+    process = subprocess.Popen([*cli_command(), "ingest", str(corpus_dir)], cwd=PROJECT_ROOT,
                                env=cli_env(home), stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 180
@@ -141,7 +141,7 @@ def test_missing_or_damaged_index_names_the_fix(damage, tiny_home_copy, embeddin
         assert result.stderr.startswith("error: ") and command in result.stderr
         assert "Traceback" not in result.stdout + result.stderr
 
-    # The named command really fixes it (a plain ingest would keep a damaged-but-readable index).
+    # The command the message names really fixes it.
     summary = ingest(settings, [write_tiny_corpus(tmp_path / "corpus")], rebuild=needs_rebuild, progress=False,
                      embeddings=embeddings)
     assert summary.changed
@@ -306,5 +306,5 @@ def test_feedback_store_keeps_every_acknowledged_entry_across_kill_9(tmp_path):
         if line.strip():
             try:
                 json.loads(line)
-            except json.JSONDecodeError:
+            except ValueError:   # a torn line (possibly cut inside a UTF-8 character)
                 assert line.count(b'"time"') <= 1, "a torn line swallowed another record"

@@ -7,14 +7,12 @@ the answered-question screenshot is also written to docs/screenshot-answer.png.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.support.live_server import live_server
 
 pytestmark = pytest.mark.slow
 
@@ -32,46 +30,11 @@ if not CHROMIUM.exists():
                 allow_module_level=True)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_http(url: str, process: subprocess.Popen, log_path: Path, timeout: float = 240) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the server exited with {process.returncode}:\n{log_path.read_text(errors='replace')[-4000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(1)
-    pytest.fail(f"the server did not answer at {url}:\n{log_path.read_text(errors='replace')[-4000:]}")
-
-
 @pytest.fixture(scope="module")
 def server(indexed_settings, tmp_path_factory):
-    port = free_port()
     log_path = tmp_path_factory.mktemp("ui-server") / "server.log"
-    env = {**os.environ, "POLICY_ASSISTANT_HOME": str(indexed_settings.home),
-           "POLICY_ASSISTANT_SERVER_PORT": str(port), "POLICY_ASSISTANT_SERVER_HOST": "127.0.0.1",
-           "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
-    command = [str(Path(sys.executable).with_name("policy-assistant")), "serve"]
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        wait_for_http(url, process, log_path)
+    with live_server(Path(indexed_settings.home), log_path) as url:
         yield SimpleServer(url, Path(indexed_settings.home), log_path)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 class SimpleServer:
