@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -80,6 +81,10 @@ def run_ask(args) -> int:
 
 
 def run_serve(args) -> int:
+    # Answering embeds one short question at a time: one thread per request answers faster
+    # on a busy machine than OpenMP threads fighting over the same cores (measured p95 96 ms
+    # vs 3.4 s, docs/benchmarks.md). Must be set before the model's engine loads.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     from assistant.ui import serve
 
     serve(get_settings(), host=args.host, port=args.port)
