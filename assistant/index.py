@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import json
+import logging
 import math
 import os
 import shutil
@@ -28,6 +29,7 @@ from ingest.metadata import DocumentInfo
 from ingest.records import ResponsibilityRecord
 
 REBUILD_HINT = "rebuild it with: policy-assistant ingest --rebuild"
+logging.getLogger("bm25s").setLevel(logging.WARNING)   # bm25s logs every index build at DEBUG
 MANIFEST = "manifest.json"
 
 
