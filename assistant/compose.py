@@ -114,8 +114,7 @@ def cited_first(answer: Answer, passages: list[Passage], index, k: int) -> list[
              for c in answer.citations]
     cited_ids = {p.chunk.chunk_id for p in cited}
     rest = [p for p in passages if p.chunk.chunk_id not in cited_ids]
-    return [replace(p, rank=i) for i, p in enumerate(cited + rest[: max(0, k - len(cited))] if len(cited) < k
-                                                      else cited, start=1)]
+    return [replace(p, rank=i) for i, p in enumerate(cited + rest[: max(0, k - len(cited))], start=1)]
 
 
 def _ms(started: float) -> float:

@@ -326,7 +326,7 @@ CATEGORY_WORDS = frozenset("行动 工程 项目 任务 重点 重点工程 提�
 
 def first_chunk_of(index: PolicyIndex, source: str, path: tuple[str, ...]) -> Chunk | None:
     """The passage that opens a section (its heading and introduction)."""
-    return next((c for c in index.chunks if c.source == source and c.section_path[:len(path)] == path
+    return next((c for c in index.chunks_by_source.get(source, []) if c.section_path[:len(path)] == path
                  and c.kind == "text"), None)
 
 
@@ -482,7 +482,7 @@ def chinese_date(iso: str) -> str:
 
 
 def _chunk_containing(index: PolicyIndex, source: str, needle: str) -> Chunk | None:
-    chunks = [c for c in index.chunks if c.source == source]
+    chunks = index.chunks_by_source.get(source, [])
     return next((c for c in chunks if needle and needle in c.text), chunks[0] if chunks else None)
 
 
@@ -540,7 +540,7 @@ def answer_section_list(evidence: Evidence):
 
 def _quote_section(evidence: Evidence, source: str, path: tuple[str, ...], place: str, citations: Citations):
     """A section without numbered children (e.g. principles written as one paragraph): quote it."""
-    chunks = [c for c in evidence.index.chunks if c.source == source and c.section_path[:len(path)] == path]
+    chunks = [c for c in evidence.index.chunks_by_source.get(source, []) if c.section_path[:len(path)] == path]
     if not chunks:
         return None
     quoted, used = [], 0
@@ -557,9 +557,7 @@ def _quote_section(evidence: Evidence, source: str, path: tuple[str, ...], place
 def section_children(index: PolicyIndex, source: str) -> dict[tuple[str, ...], list[tuple[str, Chunk]]]:
     """Heading path → its child headings in order, each with the first chunk of that child."""
     children: dict[tuple[str, ...], list[tuple[str, Chunk]]] = {}
-    for chunk in index.chunks:
-        if chunk.source != source:
-            continue
+    for chunk in index.chunks_by_source.get(source, []):
         for depth in range(1, len(chunk.section_path)):
             parent, heading = chunk.section_path[:depth], chunk.section_path[depth]
             siblings = children.setdefault(parent, [])

@@ -169,6 +169,14 @@ class PolicyIndex:
         self.collection = chroma_client(settings, generation_dir).get_collection(manifest.collection)
 
     @cached_property
+    def chunks_by_source(self) -> dict[str, list[Chunk]]:
+        """Each document's chunks in document order (answers look up one document at a time)."""
+        grouped: dict[str, list[Chunk]] = {}
+        for chunk in self.chunks:
+            grouped.setdefault(chunk.source, []).append(chunk)
+        return grouped
+
+    @cached_property
     def agency_names(self) -> list[str]:
         return sorted({a for r in self.records for a in (*r.lead_agencies, *r.participating_agencies)})
 
