@@ -7,7 +7,7 @@ from __future__ import annotations
 
 
 def answer(question: str, history=None, filters=None, **kwargs):
-    from assistant.answer import answer as _answer
+    from assistant.engine import answer as _answer
 
     return _answer(question, history=history, filters=filters, **kwargs)
 

@@ -31,7 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     serve_cmd.set_defaults(run=run_serve)
 
     eval_cmd = commands.add_parser("eval", help="run an evaluation set through answer()")
-    eval_cmd.add_argument("--qa", type=Path, default=None)
+    eval_cmd.add_argument("--qa", type=Path, action="append", default=None,
+                          help="a QA file to run as its own set (repeatable); default: evals/dev.jsonl and evals/heldout/*")
     eval_cmd.add_argument("--k", type=int, default=5)
     eval_cmd.add_argument("--dump", type=Path)
     eval_cmd.add_argument("--report", type=Path)
@@ -65,7 +66,7 @@ def run_ingest(args) -> int:
 
 
 def run_ask(args) -> int:
-    from assistant.answer import answer
+    from assistant.engine import answer
     from assistant.index import IndexUnavailable
 
     try:
@@ -76,7 +77,9 @@ def run_ask(args) -> int:
     if args.json:
         print(json.dumps(result.to_dump(), ensure_ascii=False))
     else:
-        print(result.markdown_with_sources())
+        from assistant.present import answer_with_sources
+
+        print(answer_with_sources(result))
     return 0
 
 
@@ -92,7 +95,7 @@ def run_serve(args) -> int:
 
 
 def run_eval(args) -> int:
-    from assistant.evaluate import feedback_to_candidates, run_cli
+    from assistant.eval_cli import feedback_to_candidates, run_cli
 
     if args.from_feedback:
         out = args.out or Path("feedback-candidates.jsonl")

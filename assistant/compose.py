@@ -11,8 +11,8 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import replace
 
-from assistant.answer import Answer
-from assistant.extractive import Evidence, compose_extractive
+from assistant.types import Answer
+from assistant.answers import Evidence, compose_extractive
 from assistant.query import QueryPlan, plan_query
 from assistant.retrieve import Passage
 from assistant.text import bilingual
@@ -30,39 +30,61 @@ def clean_question(question: str, max_chars: int) -> tuple[str, str]:
     return text, ""
 
 
+def evidence_for(assistant, question: str, history: list[dict], filters: dict,
+                 timings: dict[str, float] | None = None) -> Evidence | None:
+    """Plan the question and retrieve for the plan: what every answer is built from
+    (``None`` for a question with no content)."""
+    settings, index = assistant.settings, assistant.index
+    timings = {} if timings is None else timings
+    started = time.perf_counter()
+    text, _ = clean_question(question, settings.max_question_chars)
+    if not text:
+        return None
+    standalone = _llm_rewrite(settings, text, history)
+    plan = plan_query(text, history, index.documents, index.agency_names, standalone, index.segmenter)
+    sources = allowed_sources(index, plan, filters)
+    timings["plan"] = _ms(started)
+    started = time.perf_counter()
+    passages = retrieve_for_plan(assistant.retriever, index, plan, sources, settings.top_k)
+    unscoped = assistant.retriever.dense_ranking(plan.dense_text, None, depth=1) if sources else []
+    timings["retrieve"] = _ms(started)
+    return Evidence(plan=plan, passages=passages, index=index, sources=sources,
+                    unscoped_dense_top=unscoped[0][1] if unscoped else None)
+
+
 def compose(assistant, question: str, history: list[dict], filters: dict) -> Iterator[Answer]:
     settings, index = assistant.settings, assistant.index
     timings: dict[str, float] = {}
-    started = time.perf_counter()
-    text, notice = clean_question(question, settings.max_question_chars)
-    if not text:
+    _, notice = clean_question(question, settings.max_question_chars)
+    evidence = evidence_for(assistant, question, history, filters, timings)
+    if evidence is None:
         yield Answer(question=question, text=EMPTY_QUESTION, citations=[], retrieved=[], abstained=True,
                      standalone_question="", notice=notice, timings=timings)
         return
-    standalone = _llm_rewrite(settings, text, history)
-    plan = plan_query(text, history, index.documents, index.agency_names, standalone)
-    sources = allowed_sources(index, plan, filters)
-    timings["plan"] = _ms(started)
-
     started = time.perf_counter()
-    passages = retrieve_for_plan(assistant.retriever, index, plan, sources, settings.top_k)
-    timings["retrieve"] = _ms(started)
-
-    started = time.perf_counter()
-    answer = compose_extractive(Evidence(plan=plan, passages=passages, index=index, sources=sources))
-    answer.retrieved = cited_first(answer, passages, index, settings.top_k)
+    answer = compose_extractive(evidence)
+    answer.text = searched_as(evidence.plan) + answer.text
+    answer.retrieved = cited_first(answer, evidence.passages, index, settings.top_k)
     answer.notice = " ".join(filter(None, [notice, answer.notice]))
     answer.timings = timings
     timings["compose"] = _ms(started)
     if settings.llm_enabled and not answer.abstained:
         from assistant.llm import stream_llm_answer
 
-        for partial in stream_llm_answer(settings, text, passages, answer):
+        for partial in stream_llm_answer(settings, evidence.plan.question, evidence.passages, answer):
             partial.timings = timings
             partial.notice = " ".join(filter(None, [notice, partial.notice]))
             yield partial
         return
     yield answer
+
+
+def searched_as(plan: QueryPlan) -> str:
+    """A rewritten follow-up is shown above its answer, so the official sees what was searched."""
+    if plan.standalone == plan.question:
+        return ""
+    label = "Searched as" if plan.language == "en" else "检索的问题"
+    return f"*{label}{': ' if plan.language == 'en' else '：'}{plan.standalone}*\n\n"
 
 
 def _llm_rewrite(settings, question: str, history: list[dict]) -> str | None:

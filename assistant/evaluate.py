@@ -18,14 +18,15 @@ import sys
 import time
 import tomllib
 import uuid
-from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.settings import PROJECT_ROOT, Settings
 from assistant.text import squash
 
-DEFAULT_QA = PROJECT_ROOT / "evals" / "qa.jsonl"
+EVALS_DIR = PROJECT_ROOT / "evals"
+DEV_SET = EVALS_DIR / "dev.jsonl"               # tuned on freely
+HELDOUT_DIR = EVALS_DIR / "heldout"             # batches written blind; never edited after a run
 UNANSWERABLE = "unanswerable"
 ENGLISH = "english"
 TYPE_ORDER = ("fact", "lead_agency", "list", "compare", "paraphrase", "followup", "english", "unanswerable")
@@ -60,6 +61,7 @@ class QAItem:
     key_facts: list[str] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
     history: list[dict] = field(default_factory=list)
+    forbidden: list[str] = field(default_factory=list)    # strings that make an answer wrong
 
     @property
     def answerable(self) -> bool:
@@ -87,6 +89,40 @@ def load_qa(path: Path | str) -> tuple[list[QAItem], list[str]]:
     return items, problems
 
 
+@dataclass(frozen=True)
+class EvalSet:
+    """A named evaluation set made of one or more QA files (held-out batches are several)."""
+    name: str
+    paths: tuple[Path, ...]
+
+    def describe(self) -> str:
+        return ", ".join(str(path) for path in self.paths)
+
+
+def default_sets() -> list[EvalSet]:
+    """dev, then held-out (every batch in evals/heldout/) when there is one."""
+    sets = [EvalSet("dev", (DEV_SET,))]
+    batches = tuple(sorted(HELDOUT_DIR.glob("*.jsonl")))
+    if batches:
+        sets.append(EvalSet("heldout", batches))
+    return sets
+
+
+def load_set(eval_set: EvalSet) -> tuple[list[QAItem], list[str]]:
+    """All items of a set's files; an id repeated across batches is a problem, reported like a bad line."""
+    items, problems, seen = [], [], set()
+    for path in eval_set.paths:
+        batch, batch_problems = load_qa(path)
+        problems += [f"{path.name}: {problem}" for problem in batch_problems]
+        for item in batch:
+            if item.id in seen:
+                problems.append(f"{path.name}: duplicate id {item.id!r} (also in an earlier batch)")
+                continue
+            seen.add(item.id)
+            items.append(item)
+    return items, problems
+
+
 def parse_qa_line(line: str) -> QAItem:
     try:
         data = json.loads(line)
@@ -103,9 +139,12 @@ def parse_qa_line(line: str) -> QAItem:
     key_facts = data.get("key_facts") or []
     if not isinstance(key_facts, list) or not all(isinstance(fact, str) and fact.strip() for fact in key_facts):
         raise ValueError("'key_facts' must be a list of non-empty strings")
+    forbidden = data.get("forbidden") or []
+    if not isinstance(forbidden, list) or not all(isinstance(text, str) and text.strip() for text in forbidden):
+        raise ValueError("'forbidden' must be a list of non-empty strings")
     return QAItem(id=data["id"], question=data["question"], type=data["type"], answer=str(data.get("answer", "")),
                   key_facts=key_facts, evidence=_parse_evidence(data.get("evidence") or []),
-                  history=_parse_history(data.get("history") or []))
+                  history=_parse_history(data.get("history") or []), forbidden=forbidden)
 
 
 def _parse_evidence(evidence) -> list[Evidence]:
@@ -178,6 +217,12 @@ def missing_key_facts(key_facts: list[str], answer_text: str) -> list[str]:
     return [fact for fact in key_facts if squash(fact) not in text]
 
 
+def forbidden_found(forbidden: list[str], answer_text: str) -> list[str]:
+    """The strings of ``forbidden`` (another jurisdiction's agency or figure…) the answer contains."""
+    text = squash(answer_text)
+    return [wrong for wrong in forbidden if squash(wrong) in text]
+
+
 def citation_support(evidence: list[Evidence], citations: list[dict]) -> float | None:
     """1 when at least one cited passage holds an evidence quote; an answer without citations scores 0."""
     if not evidence:
@@ -200,6 +245,8 @@ class ItemScore:
     key_fact_recall: float | None = None
     citation_support: float | None = None
     missing_key_facts: list[str] = field(default_factory=list)
+    clean: float | None = None              # answered, with a forbidden list: 1 when it holds none of them
+    forbidden_found: list[str] = field(default_factory=list)
     error: str = ""
 
 
@@ -207,6 +254,9 @@ def score_item(item: QAItem, dump: dict, k: int) -> ItemScore:
     score = ItemScore(id=item.id, type=item.type, answerable=item.answerable, abstained=bool(dump.get("abstained")),
                       latency_ms=float(dump.get("latency_ms") or 0.0), error=dump.get("error", ""),
                       retrieval_ms=(dump.get("timings_ms") or {}).get("retrieve"))
+    if item.forbidden and not score.abstained:
+        score.forbidden_found = forbidden_found(item.forbidden, dump.get("answer", ""))
+        score.clean = float(not score.forbidden_found)
     if not item.answerable:
         return score   # retrieval and answer metrics are about answerable questions only
     retrieval = score_retrieval(item.evidence, dump.get("retrieved", []), k)
@@ -231,6 +281,8 @@ def failure_reasons(score: ItemScore) -> list[str]:
         reasons.append(f"evidence not retrieved (recall@k {score.evidence_recall_at_k:.2f})")
     if score.missing_key_facts:
         reasons.append("missing key facts: " + " | ".join(score.missing_key_facts))
+    if score.forbidden_found:
+        reasons.append("wrong content: " + " | ".join(score.forbidden_found))
     if score.citation_support == 0 and not score.abstained:
         reasons.append("no cited passage holds the evidence")
     return reasons
@@ -267,6 +319,7 @@ def aggregate(scores: list[ItemScore]) -> dict:
         "citation_support": mean_of(s.citation_support for s in answerable),
         "correct_abstention": mean_of(float(s.abstained) for s in unanswerable),
         "false_abstention": mean_of(float(s.abstained) for s in answerable),
+        "clean_answers": mean_of(s.clean for s in scores),
         "latency_p50_ms": percentile(latencies, 50),
         "latency_p95_ms": percentile(latencies, 95),
         "retrieval_p50_ms": percentile([s.retrieval_ms for s in scores if s.retrieval_ms is not None], 50),
@@ -438,6 +491,12 @@ def load_thresholds(path: Path) -> dict:
         return tomllib.load(handle)
 
 
+def thresholds_for(thresholds: dict, set_name: str) -> dict:
+    """The limits for one set: its own ``[set.group]`` tables. Sets without tables are not gated."""
+    own = thresholds.get(set_name)
+    return own if isinstance(own, dict) else {}
+
+
 def threshold_rules(thresholds: dict) -> list[tuple[str, str, float]]:
     """(group, metric, limit) from ``[group] metric = x`` tables and the ``[abstention]`` shorthand."""
     rules = []
@@ -465,319 +524,3 @@ def check_thresholds(aggregates: dict[str, dict], thresholds: dict) -> tuple[lis
         elif metric not in MAXIMUM_METRICS and value < limit:
             failures.append(f"{group}.{metric} = {value:g} is below the minimum {limit:g}")
     return failures, notes
-
-
-# ---------------------------------------------------------------- outputs
-
-COLUMNS = (  # (metric key, short label)
-    ("count", "n"), ("hit_at_1", "hit@1"), ("hit_at_k", "hit@k"), ("evidence_recall_at_k", "evid@k"),
-    ("mrr_at_10", "MRR@10"), ("key_fact_recall", "facts"), ("citation_support", "cited"),
-    ("correct_abstention", "abst.ok"), ("false_abstention", "abst.bad"),
-    ("latency_p50_ms", "p50 ms"), ("latency_p95_ms", "p95 ms"),
-)
-METRIC_NAMES = {
-    "count": "items", "hit_at_1": "hit@1", "hit_at_k": "hit@k", "evidence_recall_at_k": "evidence recall@k",
-    "mrr_at_10": "MRR@10", "key_fact_recall": "key-fact recall", "citation_support": "citation support",
-    "correct_abstention": "correct abstention", "false_abstention": "false abstention",
-    "latency_p50_ms": "latency p50 (ms)", "latency_p95_ms": "latency p95 (ms)",
-    "retrieval_p50_ms": "retrieval p50 (ms)", "retrieval_p95_ms": "retrieval p95 (ms)",
-}
-
-
-def fmt(metric: str, value) -> str:
-    if value is None:
-        return "—"
-    if metric == "count" or metric.endswith("_ms"):
-        return f"{value:.0f}"
-    return f"{value:.3f}"
-
-
-def write_dump(path: Path, dumps: list[dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(dump, ensure_ascii=False) + "\n" for dump in dumps), encoding="utf-8")
-
-
-def summary_table(result: EvalResult) -> str:
-    """Fixed-width table for the terminal; the baseline's hit@k and MRR sit in the last columns."""
-    headers = ["group", *(label for _, label in COLUMNS), "base hit@k", "base MRR"]
-    rows = [headers]
-    for group, values in result.aggregates.items():
-        base = result.baseline.aggregates.get(group, {}) if result.baseline else {}
-        rows.append([group, *(fmt(key, values.get(key)) for key, _ in COLUMNS),
-                     fmt("hit_at_k", base.get("hit_at_k")), fmt("mrr_at_10", base.get("mrr_at_10"))])
-    widths = [max(len(row[i]) for row in rows) for i in range(len(headers))]
-    lines = ["  ".join(cell.ljust(width) if i == 0 else cell.rjust(width) for i, (cell, width) in enumerate(zip(row, widths)))
-             for row in rows]
-    return "\n".join([f"k = {result.k}", *lines])
-
-
-def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
-    lines += ["| " + " | ".join(cell.replace("|", "\\|").replace("\n", " ") for cell in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-@dataclass
-class RunInfo:
-    """What the report says about how the figures were produced."""
-    command: str
-    date: str
-    qa_path: str
-    qa_problems: list[str] = field(default_factory=list)
-    setup: dict = field(default_factory=dict)
-    threshold_failures: list[str] = field(default_factory=list)
-    threshold_notes: list[str] = field(default_factory=list)
-    thresholds_path: str = ""
-
-
-def report_markdown(result: EvalResult, info: RunInfo) -> str:
-    parts = [
-        "# Evaluation report", "",
-        f"- Date: {info.date}",
-        f"- Command: `{info.command}`",
-        f"- QA set: `{info.qa_path}` ({len(result.scores)} items; {len(info.qa_problems)} lines skipped)",
-        f"- k = {result.k}; setup: " + ", ".join(f"{key} = {value}" for key, value in info.setup.items()),
-        f"- Baseline: {baseline_description(result.baseline)}", "",
-        "## Overall", "", _overall_table(result), "",
-        "## By question type", "", _by_type_table(result), "",
-        "Retrieval, key-fact and citation metrics cover answerable items only; correct abstention is measured on "
-        "unanswerable items, false abstention on answerable ones. *chinese* = answerable items other than English. "
-        "Our ranks are those of `Answer.retrieved` as answer() returns it; the baseline's are its raw search order.", "",
-        "![hit@k and key-fact recall by type](report_by_type.png)", "",
-        "## Latency", "", _latency_table(result), "",
-        *_threshold_section(info),
-        f"## Failed items ({len(result.failures())})", "", _failures_table(result), "",
-    ]
-    if info.qa_problems:
-        parts += ["## Skipped QA lines", "", *(f"- {problem}" for problem in info.qa_problems), ""]
-    return "\n".join(parts)
-
-
-def baseline_description(baseline: BaselineResult | None) -> str:
-    if baseline is None:
-        return "skipped (--no-baseline)"
-    text = (f"LangChain tutorial setup — RecursiveCharacterTextSplitter(chunk_size={BASELINE_CHUNK_SIZE}, "
-            f"chunk_overlap={BASELINE_CHUNK_OVERLAP}) over the raw corpus files, dense only ({baseline.embedding_model}), "
-            "in-memory Chroma; the question alone (no conversation history).")
-    return f"{text} **Note:** {baseline.note}" if baseline.note else text
-
-
-def _overall_table(result: EvalResult) -> str:
-    ours = result.aggregates["overall"]
-    base = result.baseline.aggregates["overall"] if result.baseline else {}
-    rows = [[METRIC_NAMES[key], fmt(key, ours.get(key)), fmt(key, base.get(key)) if key in RETRIEVAL_METRICS else "—"]
-            for key, _ in COLUMNS if not key.startswith("latency")]
-    return markdown_table(["metric", "ours", "baseline"], rows)
-
-
-def _by_type_table(result: EvalResult) -> str:
-    keys = [key for key, _ in COLUMNS if not key.startswith("latency")]
-    headers = ["group", *(METRIC_NAMES[key] for key in keys), "baseline hit@k", "baseline MRR@10"]
-    rows = []
-    for group, values in result.aggregates.items():
-        base = result.baseline.aggregates.get(group, {}) if result.baseline else {}
-        rows.append([group, *(fmt(key, values.get(key)) for key in keys),
-                     fmt("hit_at_k", base.get("hit_at_k")), fmt("mrr_at_10", base.get("mrr_at_10"))])
-    return markdown_table(headers, rows)
-
-
-def _latency_table(result: EvalResult) -> str:
-    keys = ("latency_p50_ms", "latency_p95_ms", "retrieval_p50_ms", "retrieval_p95_ms")
-    rows = [[group, str(values["count"]), *(fmt(key, values.get(key)) for key in keys)]
-            for group, values in result.aggregates.items()]
-    return markdown_table(["group", "items", "answer p50 ms", "answer p95 ms", "retrieval p50 ms", "retrieval p95 ms"], rows)
-
-
-def _threshold_section(info: RunInfo) -> list[str]:
-    if not info.thresholds_path:
-        return []
-    verdict = "FAILED" if info.threshold_failures else "passed"
-    lines = [f"## Thresholds ({verdict}: `{info.thresholds_path}`)", ""]
-    lines += [f"- {failure}" for failure in info.threshold_failures] or ["- every metric meets its threshold"]
-    lines += [f"- note: {note}" for note in info.threshold_notes]
-    return [*lines, ""]
-
-
-def _failures_table(result: EvalResult) -> str:
-    rows = [[score.id, score.type, "; ".join(reasons)] for score, reasons in result.failures()]
-    return markdown_table(["id", "type", "what failed"], rows) if rows else "None."
-
-
-def report_json(result: EvalResult, info: RunInfo) -> dict:
-    return {
-        **asdict(info), "k": result.k,
-        "aggregates": result.aggregates,
-        "baseline": None if result.baseline is None else {
-            "embedding_model": result.baseline.embedding_model, "note": result.baseline.note,
-            "aggregates": result.baseline.aggregates},
-        "items": [asdict(score) for score in result.scores],
-        "failures": [{"id": score.id, "type": score.type, "reasons": reasons} for score, reasons in result.failures()],
-    }
-
-
-def plot_by_type(result: EvalResult, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")   # no display on servers and CI
-    import matplotlib.pyplot as plt
-
-    groups = [g for g in ("overall", *ordered_types(result.scores)) if result.aggregates[g]["hit_at_k"] is not None]
-    series = [("hit@k", [result.aggregates[g]["hit_at_k"] for g in groups]),
-              ("key-fact recall", [result.aggregates[g]["key_fact_recall"] or 0.0 for g in groups])]
-    if result.baseline:
-        series.append(("baseline hit@k", [result.baseline.aggregates[g]["hit_at_k"] or 0.0 for g in groups]))
-    width = 0.8 / len(series)
-    figure, axes = plt.subplots(figsize=(max(6.0, 1.1 * len(groups) + 2), 4))
-    for offset, (label, values) in enumerate(series):
-        axes.bar([i + offset * width for i in range(len(groups))], values, width, label=label)
-    axes.set_xticks([i + width * (len(series) - 1) / 2 for i in range(len(groups))], groups, rotation=20)
-    axes.set_ylim(0, 1.2)   # headroom so the legend sits above the bars, not on them
-    axes.set_title(f"Answerable questions by type (k = {result.k})")
-    axes.legend(loc="upper center", ncol=len(series), frameon=False)
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
-
-
-def write_report(directory: Path, result: EvalResult, info: RunInfo) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "report.md").write_text(report_markdown(result, info), encoding="utf-8")
-    (directory / "report.json").write_text(json.dumps(report_json(result, info), ensure_ascii=False, indent=1),
-                                           encoding="utf-8")
-    plot_by_type(result, directory / "report_by_type.png")
-
-
-# ---------------------------------------------------------------- command line
-
-def command_line(args) -> str:
-    """The eval command as it was run, rebuilt from the parsed arguments (the same in tests and shells)."""
-    parts = ["policy-assistant", "eval"]
-    for option in ("qa", "k", "dump", "report", "thresholds"):
-        value = getattr(args, option, None)
-        if value is not None:
-            parts += [f"--{option}", str(value)]
-    if getattr(args, "no_baseline", False):
-        parts.append("--no-baseline")
-    return " ".join(parts)
-
-
-def open_assistant(settings: Settings):
-    """The shared assistant; on a fresh data directory the configured corpus is ingested first."""
-    from assistant.answer import get_assistant
-    from assistant.index import current_generation
-    from ingest.pipeline import ingest
-
-    if current_generation(settings.index_dir) is None:
-        print(f"No index in {settings.index_dir}; ingesting {settings.corpus_dir} first.", file=sys.stderr)
-        print(ingest(settings, progress=sys.stderr.isatty()).describe(), file=sys.stderr)
-    return get_assistant(settings)
-
-
-def setup_summary(settings: Settings, assistant) -> dict:
-    manifest = getattr(getattr(assistant, "index", None), "manifest", None)
-    return {"embedding_model": settings.embedding_model, "reranker": settings.reranker_model or "none",
-            "composer": "llm" if settings.llm_enabled else "extractive", "top_k": settings.top_k,
-            "index_generation": getattr(manifest, "generation", "?"), "corpus": str(settings.corpus_dir)}
-
-
-def run_cli(args, settings: Settings, assistant=None) -> int:
-    """``policy-assistant eval``: 0 when all thresholds hold, 1 when one fails, 2 when the run could not start.
-
-    ``assistant`` may be given (tests pass an already opened one); otherwise the shared one is used.
-    """
-    from assistant.index import IndexUnavailable
-    from ingest.pipeline import IngestError
-
-    qa_path = Path(getattr(args, "qa", None) or DEFAULT_QA)
-    k = int(getattr(args, "k", None) or settings.top_k)
-    try:
-        items, problems = load_qa(qa_path)
-        thresholds = load_thresholds(args.thresholds) if getattr(args, "thresholds", None) else None
-        if thresholds is not None:
-            threshold_rules(thresholds)   # a malformed file should fail before a long run, not after
-        if assistant is None:
-            # Retrieve as deep as the evaluated k, so hit@k really looks at k passages.
-            settings = settings if settings.top_k == k else settings.model_copy(update={"top_k": k})
-            assistant = open_assistant(settings)
-    except (OSError, ValueError, tomllib.TOMLDecodeError, IndexUnavailable, IngestError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    for problem in problems:
-        print(f"{qa_path}: {problem}", file=sys.stderr)
-    if not items:
-        print(f"error: no usable items in {qa_path}", file=sys.stderr)
-        return 2
-
-    result = run_eval(items, assistant, k)
-    if not getattr(args, "no_baseline", False):
-        result.baseline = run_baseline(items, settings, k)
-    failures, notes = check_thresholds(result.aggregates, thresholds) if thresholds else ([], [])
-    info = RunInfo(command=command_line(args), date=datetime.now().astimezone().isoformat(timespec="seconds"),
-                   qa_path=str(qa_path), qa_problems=problems, setup=setup_summary(settings, assistant),
-                   threshold_failures=failures, threshold_notes=notes,
-                   thresholds_path=str(args.thresholds) if thresholds is not None else "")
-    _write_outputs(args, result, info)
-    return 1 if failures else 0
-
-
-def _write_outputs(args, result: EvalResult, info: RunInfo) -> None:
-    print(summary_table(result))
-    if result.baseline and result.baseline.note:
-        print(f"baseline note: {result.baseline.note}")
-    print(f"{len(result.failures())} of {len(result.scores)} items failed something (see --report for the list)")
-    if getattr(args, "dump", None):
-        write_dump(Path(args.dump), result.dumps)
-    if getattr(args, "report", None):
-        write_report(Path(args.report), result, info)
-        print(f"report: {Path(args.report) / 'report.md'}")
-    for note in info.threshold_notes:
-        print(f"threshold note: {note}")
-    for failure in info.threshold_failures:
-        print(f"THRESHOLD FAILED: {failure}")
-
-
-# ---------------------------------------------------------------- feedback → candidate eval items
-
-def feedback_to_candidates(feedback_jsonl: Path | str, out_jsonl: Path | str) -> int:
-    """Turn UI feedback lines into candidate QA items (qa.jsonl schema, ``needs_review: true``).
-
-    Thumbs-up answers lend their cited passages as evidence; thumbs-down ones keep the rejected
-    answer and the comment so a reviewer can write the right answer. ``load_qa`` skips
-    candidates until the flag is removed. Returns the number of candidates written.
-    """
-    candidates, seen = [], set()
-    for line in Path(feedback_jsonl).read_text(encoding="utf-8").splitlines():
-        try:
-            entry = json.loads(line)
-        except json.JSONDecodeError:
-            continue   # a torn last line of an append-only log
-        question = entry.get("question", "").strip() if isinstance(entry, dict) else ""
-        if not question or question in seen:
-            continue
-        seen.add(question)
-        candidates.append(feedback_candidate(entry, len(candidates) + 1))
-    out = Path(out_jsonl)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in candidates), encoding="utf-8")
-    return len(candidates)
-
-
-def feedback_candidate(entry: dict, number: int) -> dict:
-    liked = entry.get("rating") == "up"
-    citations = [c for c in entry.get("citations") or [] if isinstance(c, dict) and c.get("source") and c.get("text")]
-    candidate = {
-        "id": f"feedback-{number:03d}",
-        "question": entry["question"].strip(),
-        "type": "fact",
-        "answer": entry.get("answer", "") if liked else "",
-        "key_facts": [],
-        "evidence": [{"doc": c["source"], "quote": c["text"]} for c in citations] if liked else [],
-        "needs_review": True,
-        "rating": entry.get("rating", ""),
-        "comment": entry.get("comment", ""),
-    }
-    if not liked:
-        candidate["rejected_answer"] = entry.get("answer", "")
-    if isinstance(entry.get("history"), list) and entry["history"]:
-        candidate["history"] = entry["history"]
-    return candidate

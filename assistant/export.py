@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from assistant.answer import Answer, Citation
+from assistant.types import Answer, Citation
 
 BRIEFING_TITLE = "政策问答简报 / Policy Q&A Briefing"
 NOTES_HEADING = "注释 / Notes"

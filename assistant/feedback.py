@@ -21,7 +21,7 @@ try:
 except ImportError:  # pragma: no cover - Windows: the thread lock still serialises one server
     fcntl = None
 
-from assistant.answer import Answer
+from assistant.types import Answer
 
 RATINGS = ("up", "down")
 _write_lock = threading.Lock()

@@ -27,6 +27,7 @@ from assistant.settings import Settings
 from ingest.chunk import Chunk
 from ingest.metadata import DocumentInfo
 from ingest.records import ResponsibilityRecord
+from ingest.sentences import sentence_collection_name
 
 REBUILD_HINT = "rebuild it with: policy-assistant ingest --rebuild"
 logging.getLogger("bm25s").setLevel(logging.WARNING)   # bm25s logs every index build at DEBUG
@@ -166,7 +167,12 @@ class PolicyIndex:
         self.targets: list[dict] = json.loads(targets_path.read_text(encoding="utf-8")) if targets_path.exists() else []
         self.segmenter = Segmenter(generation_dir / "userdict.txt")
         self.bm25 = bm25s.BM25.load(str(generation_dir / "bm25"))
-        self.collection = chroma_client(settings, generation_dir).get_collection(manifest.collection)
+        client = chroma_client(settings, generation_dir)
+        self.collection = client.get_collection(manifest.collection)
+        try:
+            self.sentence_collection = client.get_collection(sentence_collection_name(manifest.collection))
+        except Exception:   # a generation built before sentence vectors: chunk-level search only
+            self.sentence_collection = None
 
     @cached_property
     def chunks_by_source(self) -> dict[str, list[Chunk]]:
@@ -211,6 +217,19 @@ class PolicyIndex:
         result = self.collection.query(query_embeddings=[vector], n_results=min(k, len(self.chunks)),
                                        where=where, include=["distances"])
         return [(chunk_id, 1.0 - distance) for chunk_id, distance in zip(result["ids"][0], result["distances"][0])]
+
+
+    def sentence_search(self, vector: list[float], k: int, sources: list[str] | None = None) -> list[tuple[str, float]]:
+        """Chunks ranked by their best-matching sentence: (chunk_id, cosine), best first."""
+        if self.sentence_collection is None:
+            return []
+        where = {"source": {"$in": sources}} if sources else None
+        result = self.sentence_collection.query(query_embeddings=[vector], n_results=min(4 * k, self.sentence_collection.count()),
+                                                where=where, include=["metadatas", "distances"])
+        best: dict[str, float] = {}
+        for metadata, distance in zip(result["metadatas"][0], result["distances"][0]):
+            best.setdefault(metadata["chunk_id"], 1.0 - distance)     # results come best first
+        return list(best.items())[:k]
 
 
 def _disk_full(error: BaseException) -> bool:

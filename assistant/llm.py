@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
-from assistant.answer import Answer, Citation
+from assistant.types import Answer, Citation
 from assistant.prompts import PromptError, fill_prompt, render_passages
 from assistant.retrieve import Passage
 from assistant.settings import Settings

@@ -1,7 +1,7 @@
 """Present stage: an ``Answer`` as Markdown with its sources (CLI, exports)."""
 from __future__ import annotations
 
-from assistant.answer import Answer
+from assistant.types import Answer
 
 
 def source_line(citation) -> str:

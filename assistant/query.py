@@ -25,8 +25,6 @@ INTENT_PATTERNS: dict[str, re.Pattern[str]] = {
                                  r"which department|which bod|which organi[sz]ation|participat|take part", re.I),
     "issuer": re.compile(r"哪几?家单位.*(印发|发布|联合)|(印发|发文|发布)单位|谁(印发|发布|制定)|由谁(印发|发布|制定)|发文机关|"
                          r"who (issued|published|released)|issued by|issuing (body|bodies|agenc)", re.I),
-    "person": re.compile(r"(主任|主席|局长|书记|部长|负责人|院长|馆长|县长|市长|省长|理事长)(是谁|叫什么|姓名)|"
-                         r"谁(是|担任)|姓名|\bwho is the (director|chair|head|president|mayor|secretary)|name of the (director|chair|head)", re.I),
     "date": re.compile(r"何时|什么时候|哪一?天|日期|哪年哪月|几月几日|发布时间|印发时间|签署|时效|截止|when\b|what date|which date|dated|until", re.I),
     "doc_number": re.compile(r"文号|发文字号|document number|reference number", re.I),
     "status": re.compile(r"征求意见稿|正式(文件|印发|发布|稿)|草案|草稿|状态|是否(生效|有效)|\bstatus\b|\bdraft\b|final version|"
@@ -39,9 +37,6 @@ INTENT_PATTERNS: dict[str, re.Pattern[str]] = {
     "compare": re.compile(r"比较|对比|相比|分别|各自|异同|区别|不同|compare|comparison|differ|versus|\bvs\b|both|each of", re.I),
 }
 AGENCY_ROLE = re.compile(r"牵头|负责|参加|参与|配合|\blead|participat|take part|involved|responsible", re.I)
-# Words that point back to the previous turn ("该行动", "上述工程", "the same", "it").
-ANAPHORA = re.compile(r"该|上述|这些|这个|这项|那个|那些|它们?|其中|同一|\b(it|its|they|them|those|that one|the same)\b", re.I)
-FOLLOWUP_START = re.compile(r"^(那|那么|那末|其中|还有|另外|再|and\b|what about|how about|and what|also)", re.I)
 PROVINCE_WORDS = re.compile(r"^省|全省|省级|省科协|省科技厅|省委宣传部|省里|省政府|provincial|province", re.I)
 
 
@@ -174,10 +169,13 @@ def find_agencies(text: str, agency_names: list[str]) -> list[str]:
     return found
 
 
-def rewrite_followup(question: str, history: list[dict], documents: dict[str, DocumentInfo]) -> str:
-    """Rule-based standalone question: carry the previous question's topic over to the new entity."""
+def rewrite_followup(question: str, history: list[dict], documents: dict[str, DocumentInfo],
+                     own_topic: bool) -> str:
+    """Standalone question for one that cannot stand alone: carry the previous question's
+    topic over to the new entity. ``own_topic``: the question names something of its own
+    (a noun other than places and agencies), so it is a new question, never rewritten."""
     previous = next((turn["content"] for turn in reversed(history) if turn.get("role") == "user"), "")
-    if not previous or not _looks_like_followup(question):
+    if not previous or (own_topic and not REFERS_BACK.match(question.strip())):
         return question
     new_places, _ = find_jurisdictions(question, documents)
     old_places, _ = find_jurisdictions(previous, documents)
@@ -194,15 +192,39 @@ def rewrite_followup(question: str, history: list[dict], documents: dict[str, Do
     return f"{previous} {question}"
 
 
-def _looks_like_followup(question: str) -> bool:
-    core = re.sub(r"[\s？?。！!，,]", "", question)
-    return (bool(FOLLOWUP_START.match(question.strip())) or len(core) <= 14 or core.endswith(("呢", "的呢"))
-            or bool(ANAPHORA.search(question)))
+def has_own_topic(question: str, segmenter, documents: dict[str, DocumentInfo], agency_names: list[str]) -> bool:
+    """Does the question name a topic of its own — a noun (jieba part of speech) or, in
+    English, a content word (scikit-learn's English stop-word list) — other than places,
+    agencies and division levels? "那中方县呢？" and "What about Zhongfang?" do not."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    places = {form.lower() for form in jurisdiction_aliases(documents)}
+    named = [name for name in agency_names if name in question]
+    stripped = question
+    for name in sorted([*named, *places], key=len, reverse=True):
+        stripped = re.sub(re.escape(name), " ", stripped, flags=re.I)
+    for term in english_matches(stripped):
+        if term.kind == "place":
+            for form in term.english_forms:
+                stripped = re.sub(rf"\b{re.escape(form)}\b", " ", stripped, flags=re.I)
+    if language_of(question) == "en":
+        words = [w for w in re.findall(r"[a-z]+", stripped.lower()) if w not in ENGLISH_STOP_WORDS and len(w) > 2]
+        return any(w not in DIVISION_WORDS for w in words)
+    nouns = segmenter.content_words(stripped)
+    return any(not DIVISION_LEVEL.fullmatch(noun) for noun in nouns)
+
+
+# Division levels name no topic: "省级的呢？", "And the province?" are follow-ups.
+DIVISION_LEVEL = re.compile(r"[省市县区州乡镇村]级?|全[省市县区]|本[省市县区]|[省市县区]里|新区|地方|地区")
+DIVISION_WORDS = frozenset("province provincial city county district prefecture area new level".split())
+# A question that opens by pointing back ("其中…", "该行动…", "它们…") narrows the previous one.
+REFERS_BACK = re.compile(r"^(其中|该|上述|这些|这个|这项|那些|它们?|同一|among them|of these|of them|its\b|their\b)", re.I)
 
 
 def plan_query(question: str, history: list[dict], documents: dict[str, DocumentInfo],
-               agency_names: list[str], standalone: str | None = None) -> QueryPlan:
-    standalone = standalone or rewrite_followup(question, history, documents)
+               agency_names: list[str], standalone: str | None = None, segmenter=None) -> QueryPlan:
+    own_topic = segmenter is None or has_own_topic(question, segmenter, documents, agency_names)
+    standalone = standalone or rewrite_followup(question, history, documents, own_topic)
     language = language_of(question)
     jurisdictions, unknown = find_jurisdictions(standalone, documents)
     intents = {name for name, pattern in INTENT_PATTERNS.items() if pattern.search(standalone)}

@@ -26,7 +26,8 @@ import gradio as gr  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from assistant import export  # noqa: E402
-from assistant.answer import Answer, Assistant, Citation, get_assistant, reset_assistants  # noqa: E402
+from assistant.engine import Assistant, get_assistant, reset_assistants  # noqa: E402
+from assistant.types import Answer, Citation  # noqa: E402
 from assistant.feedback import feedback_entry, record_feedback  # noqa: E402
 from assistant.index import IndexUnavailable  # noqa: E402
 from assistant.settings import Settings  # noqa: E402

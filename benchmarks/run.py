@@ -140,7 +140,7 @@ class _MemoQuery:
 
 def worker_serve(args) -> None:
     started = time.perf_counter()
-    from assistant.answer import Assistant
+    from assistant.engine import Assistant
     from assistant.embeddings import load_embeddings
     from assistant.index import open_index
     from assistant.settings import Settings

@@ -27,6 +27,7 @@ from ingest.clean import clean_text
 from ingest.load import LoadProblem, RawDocument, load_paths
 from ingest.metadata import DocumentInfo, apply_manifest, extract_info, load_manifest
 from ingest.records import ResponsibilityRecord, records_from_chunks
+from ingest.sentences import add_sentence_vectors, reusable_sentence_vectors, sentence_collection_name
 from ingest.structure import parse_sections
 from ingest.targets import extract_targets
 
@@ -189,6 +190,8 @@ def _build_generation(settings: Settings, documents: list[ParsedDocument], previ
         for batch in batched(list(range(len(chunks))), CHROMA_BATCH):
             collection.add(ids=[chunks[i].chunk_id for i in batch], embeddings=[vectors[chunks[i].chunk_id] for i in batch],
                            documents=[chunks[i].text for i in batch], metadatas=[chunks[i].metadata() for i in batch])
+        add_sentence_vectors(client, name, chunks, _reusable_sentence_vectors(settings, previous, documents),
+                             embeddings, settings.embedding_batch_size, CHROMA_BATCH)
         _write_side_files(settings, generation_dir, documents, chunks, name, embeddings)
         before = {path.name for path in settings.index_dir.glob("gen-*")}
         store.publish_generation(settings.index_dir, generation_dir)
@@ -223,13 +226,26 @@ def _vectors(settings: Settings, chunks: list[Chunk], documents: list[ParsedDocu
     return vectors
 
 
+def _unchanged_sources(previous: store.IndexManifest | None, documents: list[ParsedDocument]) -> list[str]:
+    if previous is None:
+        return []
+    return [d.info.source for d in documents
+            if previous.documents.get(d.info.source, {}).get("fingerprint") == d.fingerprint]
+
+
+def _reusable_sentence_vectors(settings: Settings, previous: store.IndexManifest | None,
+                               documents: list[ParsedDocument]) -> dict[str, list[float]]:
+    unchanged = _unchanged_sources(previous, documents)
+    if not unchanged:
+        return {}
+    client = store.chroma_client(settings, settings.index_dir / previous.generation)
+    return reusable_sentence_vectors(client, previous.collection, unchanged)
+
+
 def _reusable_vectors(settings: Settings, previous: store.IndexManifest | None,
                       documents: list[ParsedDocument]) -> dict[str, list[float]]:
     """Vectors of unchanged documents, read back from the live generation."""
-    if previous is None:
-        return {}
-    unchanged = [d.info.source for d in documents
-                 if previous.documents.get(d.info.source, {}).get("fingerprint") == d.fingerprint]
+    unchanged = _unchanged_sources(previous, documents)
     if not unchanged:
         return {}
     generation_dir = settings.index_dir / previous.generation
@@ -277,7 +293,9 @@ def _write_side_files(settings: Settings, generation_dir: Path, documents: list[
 
 
 def _drop_collection(client, name: str) -> None:
-    try:
-        client.delete_collection(name)
-    except Exception:
-        pass
+    """Drop a generation's chunk collection and its sentence collection."""
+    for collection in (name, sentence_collection_name(name)):
+        try:
+            client.delete_collection(collection)
+        except Exception:
+            pass

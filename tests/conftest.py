@@ -45,6 +45,6 @@ def indexed_settings(tmp_path_factory, embeddings):
 @pytest.fixture(scope="session")
 def policy_assistant(indexed_settings, embeddings):
     """A ready ``Assistant`` over the bundled corpus (offline, extractive)."""
-    from assistant.answer import Assistant
+    from assistant.engine import Assistant
 
     return Assistant(indexed_settings, embeddings=embeddings)

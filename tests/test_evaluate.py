@@ -7,6 +7,7 @@ from argparse import Namespace
 import pytest
 
 from assistant import evaluate as ev
+from assistant.eval_cli import feedback_to_candidates, run_cli
 from assistant.evaluate import Evidence, QAItem
 
 DOC = "003_4b8c682228c4847d.txt"
@@ -136,9 +137,33 @@ def test_load_qa_reports_malformed_lines_by_number_and_ignores_unknown_keys(tmp_
     assert "question" in problems[1] and "duplicate" in problems[3]
 
 
-def test_the_bundled_qa_set_loads_cleanly():
-    items, problems = ev.load_qa(ev.DEFAULT_QA)
-    assert problems == [] and len(items) >= 100
+def test_the_bundled_sets_load_cleanly():
+    sets = ev.default_sets()
+    assert [s.name for s in sets] == ["dev", "heldout"]
+    for eval_set in sets:
+        items, problems = ev.load_set(eval_set)
+        assert problems == [] and len(items) >= 150
+
+
+def test_a_set_of_batches_reports_an_id_repeated_across_batches(tmp_path):
+    line = json.dumps({"id": "a", "question": "q?", "type": "unanswerable", "key_facts": [], "evidence": []})
+    first, second = write_lines(tmp_path / "b1.jsonl", [line]), write_lines(tmp_path / "b2.jsonl", [line])
+    items, problems = ev.load_set(ev.EvalSet("heldout", (first, second)))
+    assert [i.id for i in items] == ["a"] and problems == ["b2.jsonl: duplicate id 'a' (also in an earlier batch)"]
+
+
+def test_clean_answer_metric_counts_answered_items_with_forbidden_strings():
+    item = ev.QAItem(id="x", question="郴州谁牵头？", type="lead_agency", key_facts=["市民政局"],
+                     evidence=[ev.Evidence(DOC, QUOTE)], forbidden=["县民政局", "县卫生健康局"])
+    wrong = ev.score_item(item, dump(answer="市民政局、县卫生健康局"), 5)
+    right = ev.score_item(item, dump(answer="市卫生健康委、市民政局"), 5)
+    refused = ev.score_item(item, dump(answer="县卫生健康局…", abstained=True), 5)
+    assert (wrong.clean, right.clean, refused.clean) == (0.0, 1.0, None)
+    assert wrong.forbidden_found == ["县卫生健康局"]
+    assert "wrong content: 县卫生健康局" in ev.failure_reasons(wrong)
+    assert ev.aggregate([wrong, right, refused])["clean_answers"] == 0.5
+    with pytest.raises(ValueError, match="forbidden"):
+        ev.parse_qa_line(json.dumps({"id": "y", "question": "q", "type": "fact", "forbidden": "县民政局"}))
 
 
 # ---------------------------------------------------------------- thresholds
@@ -156,9 +181,11 @@ def test_thresholds_fail_below_minimum_and_above_maximum():
     assert ev.check_thresholds(aggregates, {"overall": {"hit_at_kk": 0.1}})[0], "a typo must not pass silently"
 
 
-def test_bundled_thresholds_file_parses():
-    rules = ev.threshold_rules(ev.load_thresholds(ev.PROJECT_ROOT / "evals" / "thresholds.toml"))
-    assert rules and all(metric in ev.KNOWN_METRICS for _, metric, _ in rules)
+def test_bundled_thresholds_file_gates_dev_heldout_and_fixtures():
+    thresholds = ev.load_thresholds(ev.PROJECT_ROOT / "evals" / "thresholds.toml")
+    for name in ("dev", "heldout", "fixtures"):
+        rules = ev.threshold_rules(ev.thresholds_for(thresholds, name))
+        assert rules and all(metric in ev.KNOWN_METRICS for _, metric, _ in rules), name
 
 
 class FakeAnswer:
@@ -193,13 +220,13 @@ def test_threshold_failure_gives_exit_code_1_and_reports(tmp_path):
                     "evidence": [{"doc": DOC, "quote": QUOTE}]}, ensure_ascii=False),
     ])
     fake = FakeAssistant({"谁牵头？": dump(answer="市民政局[1]", retrieved=[passage(QUOTE)], citations=[passage(QUOTE)])})
-    strict = write_lines(tmp_path / "strict.toml", ["[overall]", "hit_at_k = 0.9"])
-    loose = write_lines(tmp_path / "loose.toml", ["[overall]", "hit_at_k = 0.4", "[abstention]", "false_max = 0.0"])
+    strict = write_lines(tmp_path / "strict.toml", ["[qa.overall]", "hit_at_k = 0.9"])
+    loose = write_lines(tmp_path / "loose.toml", ["[qa.overall]", "hit_at_k = 0.4", "[qa.abstention]", "false_max = 0.0"])
 
     def run(thresholds):
-        args = Namespace(qa=qa, k=5, dump=tmp_path / "dump.jsonl", report=tmp_path / "report",
+        args = Namespace(qa=[qa], k=5, dump=tmp_path / "dump.jsonl", report=tmp_path / "report",
                          thresholds=thresholds, no_baseline=True)
-        return ev.run_cli(args, Settings(home=tmp_path / "home"), assistant=fake)
+        return run_cli(args, Settings(home=tmp_path / "home"), assistant=fake)
 
     assert run(strict) == 1
     assert run(loose) == 0
@@ -219,7 +246,7 @@ def test_feedback_becomes_candidates_that_load_qa_skips(tmp_path):
         json.dumps({"question": "谁牵头？", "rating": "up"}, ensure_ascii=False),    # duplicate question
         "{torn",
     ])
-    assert ev.feedback_to_candidates(feedback, tmp_path / "candidates.jsonl") == 2
+    assert feedback_to_candidates(feedback, tmp_path / "candidates.jsonl") == 2
     up, down = [json.loads(line) for line in (tmp_path / "candidates.jsonl").read_text(encoding="utf-8").splitlines()]
     assert up["evidence"] == [{"doc": DOC, "quote": QUOTE}] and up["needs_review"] and up["type"] == "fact"
     assert down["evidence"] == [] and down["rejected_answer"] == "不知道" and down["key_facts"] == []
@@ -254,13 +281,13 @@ E2E_ITEMS = [
 
 def test_end_to_end_report_over_the_bundled_corpus(tmp_path, indexed_settings, policy_assistant, capsys):
     qa = write_lines(tmp_path / "qa.jsonl", [json.dumps(line, ensure_ascii=False) for line in E2E_ITEMS])
-    args = Namespace(qa=qa, k=5, dump=tmp_path / "dump.jsonl", report=tmp_path / "report",
+    args = Namespace(qa=[qa], k=5, dump=tmp_path / "dump.jsonl", report=tmp_path / "report",
                      thresholds=None, no_baseline=True)
-    assert ev.run_cli(args, indexed_settings, assistant=policy_assistant) == 0
+    assert run_cli(args, indexed_settings, assistant=policy_assistant) == 0
 
-    for name in ("report.md", "report.json", "report_by_type.png"):
+    for name in ("report.md", "report.json", "report_by_type_qa.png"):
         assert (tmp_path / "report" / name).stat().st_size > 0
-    report = json.loads((tmp_path / "report" / "report.json").read_text(encoding="utf-8"))
+    report = json.loads((tmp_path / "report" / "report.json").read_text(encoding="utf-8"))["sets"]["qa"]
     assert report["aggregates"]["overall"]["count"] == 6
     for group in report["aggregates"].values():
         for metric, value in group.items():

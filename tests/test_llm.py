@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from assistant.answer import Answer, Citation
+from assistant.types import Answer, Citation
 from assistant.llm import language_of, llm_label, rewrite_question, stream_llm_answer
 from assistant.prompts import PromptError, check_prompts, load_prompt, render_passages
 from assistant.retrieve import Passage

@@ -1,7 +1,7 @@
 """Instructions planted inside a document are data: the extractive answerer only quotes."""
 from __future__ import annotations
 
-from assistant.answer import Assistant
+from assistant.engine import Assistant
 from assistant.settings import Settings
 from ingest.pipeline import ingest
 

@@ -10,7 +10,7 @@ ZHONGFANG = "004_aee5965023792939.txt"
 
 def plan_for(policy_assistant, question, history=()):
     index = policy_assistant.index
-    return plan_query(question, list(history), index.documents, index.agency_names)
+    return plan_query(question, list(history), index.documents, index.agency_names, segmenter=index.segmenter)
 
 
 def test_langchain_retriever_returns_documents_with_both_ranks(policy_assistant):

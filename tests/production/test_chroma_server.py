@@ -10,7 +10,7 @@ import time
 import chromadb
 import pytest
 
-from assistant.answer import Assistant
+from assistant.engine import Assistant
 from assistant.index import IndexUnavailable, current_generation, open_index, read_manifest
 from assistant.settings import Settings
 from ingest.pipeline import IngestError, ingest

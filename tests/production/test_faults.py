@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer import Assistant
+from assistant.engine import Assistant
 from assistant.index import MANIFEST, IndexUnavailable, current_generation, open_index
 from assistant.settings import Settings
 from ingest.pipeline import IngestError, ingest
@@ -241,7 +241,7 @@ def test_disk_full_through_the_cli_is_one_clear_line(tiny_tmpfs, tiny_index_home
 FEEDBACK_WRITER = r"""
 import sys
 from pathlib import Path
-from assistant.answer import Answer
+from assistant.types import Answer
 from assistant.feedback import feedback_entry, record_feedback
 
 path, writer = Path(sys.argv[1]), sys.argv[2]
@@ -296,7 +296,7 @@ def test_feedback_store_keeps_every_acknowledged_entry_across_kill_9(tmp_path):
     assert not lost, f"acknowledged feedback lost after kill -9: {lost[:10]}"
 
     # The file stays usable: the next write lands on its own line and reads back.
-    from assistant.answer import Answer
+    from assistant.types import Answer
 
     answer = Answer(question="q", text="a", citations=[], retrieved=[], abstained=False)
     feedback.record_feedback(path, feedback.feedback_entry(answer, "down", comment="after-crash"))

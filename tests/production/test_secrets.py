@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from assistant.answer import Assistant
+from assistant.engine import Assistant
+from assistant.present import answer_with_sources
 from assistant.index import IndexUnavailable, open_index
 from assistant.settings import Settings
 from ingest.pipeline import IngestError, ingest
@@ -57,7 +58,7 @@ def test_secrets_never_reach_output_logs_or_files(chroma_server, embeddings, tmp
         seen.append(summary.describe())
         assistant = Assistant(settings, embeddings=embeddings)
         answer = assistant.answer(TINY_QUESTION)
-        seen += [json.dumps(answer.to_dump(), ensure_ascii=False), answer.markdown_with_sources()]
+        seen += [json.dumps(answer.to_dump(), ensure_ascii=False), answer_with_sources(answer)]
         # The key really was used (so its absence from the outputs means something).
         assert any(r["headers"].get("authorization") == f"Bearer {LLM_KEY}" for r in stub.requests)
 

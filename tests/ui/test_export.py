@@ -8,7 +8,7 @@ from datetime import datetime
 import docx
 
 from assistant import export
-from assistant.answer import Answer, Citation
+from assistant.types import Answer, Citation
 from ingest.records import ResponsibilityRecord
 
 TITLE = "郴州市全民科学素质行动规划纲要实施方案（2021-2025年）"

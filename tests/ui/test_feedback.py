@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from assistant import feedback
-from assistant.answer import Answer, Citation
+from assistant.types import Answer, Citation
 
 
 def answer(question: str = "中方县的重点工程有哪些？") -> Answer:

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from assistant import ui
-from assistant.answer import Answer, Citation
+from assistant.types import Answer, Citation
 from assistant.settings import Settings
 
 DOCUMENT = ("一、总体要求\n\n"

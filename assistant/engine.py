@@ -1,4 +1,4 @@
-"""Answer stage: question (+ conversation) → a grounded, cited ``Answer``.
+"""Answer stage entry point: question (+ conversation) → a grounded, cited ``Answer``.
 
 ``answer()`` is the one entry point used by the CLI, the UI and the evaluation harness.
 The default composer is extractive and deterministic (it only quotes the documents);
@@ -10,72 +10,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-
+from assistant.compose import compose
 from assistant.index import PolicyIndex, open_index
-from assistant.retrieve import HybridRetriever, Passage
+from assistant.retrieve import HybridRetriever
 from assistant.settings import Settings, get_settings
-
-
-@dataclass(frozen=True)
-class Citation:
-    number: int                 # the [n] used in the answer text
-    chunk_id: str
-    source: str
-    title: str
-    doc_number: str
-    jurisdiction: str
-    section: str                # heading path below the title
-    text: str                   # the cited passage
-    start: int                  # span in the cleaned document
-    end: int
-
-    @classmethod
-    def from_passage(cls, number: int, passage: Passage) -> Citation:
-        chunk = passage.chunk
-        return cls(number, chunk.chunk_id, chunk.source, chunk.title, chunk.doc_number, chunk.jurisdiction,
-                   chunk.section, chunk.text, chunk.start, chunk.end)
-
-
-@dataclass
-class Answer:
-    question: str
-    text: str                                   # Markdown; [n] refers to citations[n-1]
-    citations: list[Citation]
-    retrieved: list[Passage]
-    abstained: bool
-    mode: str = "extractive"                    # "extractive" | "llm"
-    standalone_question: str = ""               # the question after follow-up rewriting
-    notice: str = ""                            # e.g. "LLM unavailable; showing the offline answer"
-    timings: dict[str, float] = field(default_factory=dict)   # milliseconds per stage
-
-    def to_dump(self) -> dict:
-        """The eval dump line (also ``ask --json``)."""
-        return {
-            "question": self.question,
-            "standalone_question": self.standalone_question,
-            "answer": self.text,
-            "abstained": self.abstained,
-            "mode": self.mode,
-            "notice": self.notice,
-            "citations": [
-                {"n": c.number, "source": c.source, "title": c.title, "doc_number": c.doc_number,
-                 "jurisdiction": c.jurisdiction, "section": c.section, "text": c.text, "start": c.start, "end": c.end}
-                for c in self.citations
-            ],
-            "retrieved": [
-                {"rank": p.rank, "source": p.chunk.source, "section": p.chunk.section, "text": p.chunk.text,
-                 "score": round(p.score, 6), "bm25_rank": p.bm25_rank, "dense_rank": p.dense_rank}
-                for p in self.retrieved
-            ],
-            "latency_ms": round(self.timings.get("total", 0.0), 1),
-            "timings_ms": {k: round(v, 1) for k, v in self.timings.items()},
-        }
-
-    def markdown_with_sources(self) -> str:
-        from assistant.present import answer_with_sources
-
-        return answer_with_sources(self)
+from assistant.types import Answer
 
 
 class Assistant:
@@ -100,8 +39,6 @@ class Assistant:
     def stream(self, question: str, history: list[dict] | None = None,
                filters: dict | None = None) -> Iterator[Answer]:
         """Yield growing partial answers (LLM mode streams), ending with the final one."""
-        from assistant.compose import compose
-
         started = time.perf_counter()
         for partial in compose(self, question, history or [], filters or {}):
             partial.timings["total"] = (time.perf_counter() - started) * 1000

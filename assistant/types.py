@@ -1,0 +1,67 @@
+"""Shared types of the answer stage: an ``Answer`` and its ``Citation``s.
+
+Every stage after retrieval (compose, the answer builders, the LLM check, present,
+export, feedback, UI) passes these around; this module imports nothing of those stages,
+so none of them needs to import another to know what an answer is.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from assistant.retrieve import Passage
+
+
+@dataclass(frozen=True)
+class Citation:
+    number: int                 # the [n] used in the answer text
+    chunk_id: str
+    source: str
+    title: str
+    doc_number: str
+    jurisdiction: str
+    section: str                # heading path below the title
+    text: str                   # the cited passage
+    start: int                  # span in the cleaned document
+    end: int
+
+    @classmethod
+    def from_passage(cls, number: int, passage: Passage) -> Citation:
+        chunk = passage.chunk
+        return cls(number, chunk.chunk_id, chunk.source, chunk.title, chunk.doc_number, chunk.jurisdiction,
+                   chunk.section, chunk.text, chunk.start, chunk.end)
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str                                   # Markdown; [n] refers to citations[n-1]
+    citations: list[Citation]
+    retrieved: list[Passage]
+    abstained: bool
+    mode: str = "extractive"                    # "extractive" | "llm"
+    standalone_question: str = ""               # the question after follow-up rewriting
+    notice: str = ""                            # e.g. "LLM unavailable; showing the offline answer"
+    timings: dict[str, float] = field(default_factory=dict)   # milliseconds per stage
+
+    def to_dump(self) -> dict:
+        """The eval dump line (also ``ask --json``)."""
+        return {
+            "question": self.question,
+            "standalone_question": self.standalone_question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "mode": self.mode,
+            "notice": self.notice,
+            "citations": [
+                {"n": c.number, "source": c.source, "title": c.title, "doc_number": c.doc_number,
+                 "jurisdiction": c.jurisdiction, "section": c.section, "text": c.text, "start": c.start, "end": c.end}
+                for c in self.citations
+            ],
+            "retrieved": [
+                {"rank": p.rank, "source": p.chunk.source, "section": p.chunk.section, "text": p.chunk.text,
+                 "score": round(p.score, 6), "bm25_rank": p.bm25_rank, "dense_rank": p.dense_rank}
+                for p in self.retrieved
+            ],
+            "latency_ms": round(self.timings.get("total", 0.0), 1),
+            "timings_ms": {k: round(v, 1) for k, v in self.timings.items()},
+        }
