@@ -6,7 +6,7 @@ sentence carries (exact words, and words that share most of their characters, so
 paraphrase still counts), how strong the keyword match is relative to the query's own
 maximum, and whether the year, quantity and date the question asks for are there —
 combined by a logistic regression fitted on the dev set
-(``python -m assistant.answerability fit``). The fitted weights, the threshold (chosen
+(``python -m assistant.answerability_fit``). The fitted weights, the threshold (chosen
 for false refusal ≤ 3 % on dev) and its calibration live in ``data/answerability.json``.
 
 No word list decides a refusal; the refusal names only the aspect that failed (a year,
@@ -24,7 +24,7 @@ from pathlib import Path
 from assistant.text import sentences
 
 MODEL_PATH = Path(__file__).parent / "data" / "answerability.json"
-FEATURES = ("lexical_coverage", "soft_coverage", "dense_top", "dense_margin", "scope_gap", "keyword_relative",
+FEATURES = ("lexical_coverage", "soft_coverage", "dense_top", "dense_margin", "scope_gap", "sentence_top", "keyword_relative",
             "year_missing", "quantity_missing", "date_missing")
 TARGET_FALSE_REFUSAL = 0.03
 
@@ -75,6 +75,7 @@ class Features:
     dense_top: float            # cosine similarity of the best passage to the question
     dense_margin: float         # how far the best passage stands above the fifth (a clear match, not a flat field)
     scope_gap: float            # how much closer the best passage outside the asked documents is
+    sentence_top: float         # cosine of the single closest sentence in scope
     keyword_relative: float     # top BM25 score over the query's own idf mass
     year_missing: float         # a year is asked for and no supporting sentence, heading or title has it
     quantity_missing: float     # a figure is asked for and no supporting sentence gives one in that unit
@@ -91,7 +92,7 @@ class Features:
 
 
 def extract_features(question: str, terms: dict[str, float], passages, unscoped_dense_top: float | None = None,
-                     supporting_count: int = 3) -> Features:
+                     sentence_top: float = 0.0, supporting_count: int = 3) -> Features:
     """``terms``: the question's content words with idf weights; ``passages``: retrieved, best first;
     ``unscoped_dense_top``: the closest passage's cosine over the whole corpus when the search was scoped."""
     total = sum(terms.values()) or 1.0
@@ -115,6 +116,7 @@ def extract_features(question: str, terms: dict[str, float], passages, unscoped_
         soft_coverage=best[0][1] if best else 0.0,
         dense_top=dense[0] if dense else 0.0,
         dense_margin=(dense[0] - dense[min(4, len(dense) - 1)]) if dense else 0.0,
+        sentence_top=sentence_top,
         scope_gap=max(0.0, unscoped_dense_top - (dense[0] if dense else 0.0)) if unscoped_dense_top is not None else 0.0,
         keyword_relative=min(2.0, keyword / total),
         year_missing=float(bool(asked_years) and not any(y in c for y in asked_years for c in contexts)),
@@ -142,7 +144,7 @@ class Model:
 def load_model(path: Path = MODEL_PATH) -> Model:
     data = json.loads(path.read_text(encoding="utf-8"))
     if data.get("features") != list(FEATURES):
-        raise ValueError(f"{path}: fitted for other features; run `python -m assistant.answerability fit`")
+        raise ValueError(f"{path}: fitted for other features; run `python -m assistant.answerability_fit`")
     return Model(mean=data["mean"], scale=data["scale"], weights=data["weights"], bias=data["bias"],
                  threshold=data["threshold"],
                  fitted_on=data.get("fitted_on", ""), calibration=data.get("calibration"))
@@ -155,84 +157,9 @@ class Decision:
     features: Features
 
 
-def decide(question: str, terms: dict[str, float], passages, unscoped_dense_top: float | None = None) -> Decision:
-    features = extract_features(question, terms, passages, unscoped_dense_top)
+def decide(question: str, terms: dict[str, float], passages, unscoped_dense_top: float | None = None,
+           sentence_top: float = 0.0) -> Decision:
+    features = extract_features(question, terms, passages, unscoped_dense_top, sentence_top)
     model = load_model()
     probability = model.probability(features)
     return Decision(probability >= model.threshold, probability, features)
-
-
-# ---------------------------------------------------------------- fitting (on dev only)
-
-def fit(rows: list[tuple[Features, bool]], fitted_on: str) -> dict:
-    """Logistic regression on dev features; threshold for false refusal ≤ 3 %; calibration by bins."""
-    import numpy as np
-    from sklearn.linear_model import LogisticRegression
-
-    x = np.array([f.vector() for f, _ in rows])
-    y = np.array([int(label) for _, label in rows])
-    from sklearn.preprocessing import StandardScaler
-
-    scaler = StandardScaler().fit(x)
-    # Unweighted, so that the probabilities stay calibrated; the threshold does the trade-off.
-    # Strong regularisation (C=0.1): dev has few unanswerable items; measured by 5-fold AUC on dev.
-    model = LogisticRegression(C=0.1, max_iter=1000).fit(scaler.transform(x), y)
-    p = model.predict_proba(scaler.transform(x))[:, 1]
-    answerable = np.sort(p[y == 1])
-    allowed = int(math.floor(TARGET_FALSE_REFUSAL * len(answerable)))
-    threshold = float(answerable[allowed]) - 1e-9 if len(answerable) else 0.5
-    bins = []
-    for low in (0.0, 0.2, 0.4, 0.6, 0.8):
-        inside = (p >= low) & (p < low + 0.2 + (1e-9 if low == 0.8 else 0))
-        if inside.any():
-            bins.append({"range": f"{low:.1f}-{low + 0.2:.1f}", "n": int(inside.sum()),
-                         "mean_predicted": round(float(p[inside].mean()), 3), "share_answerable": round(float(y[inside].mean()), 3)})
-    refused = p < threshold
-    return {
-        "features": list(FEATURES), "mean": [round(float(v), 6) for v in scaler.mean_],
-        "scale": [round(float(v), 6) if v else 1.0 for v in scaler.scale_], "weights": [round(float(w), 6) for w in model.coef_[0]],
-        "bias": round(float(model.intercept_[0]), 6), "threshold": round(threshold, 6), "fitted_on": fitted_on,
-        "calibration": {"brier": round(float(np.mean((p - y) ** 2)), 4), "bins": bins,
-                        "dev_false_refusal": round(float(refused[y == 1].mean()), 4) if (y == 1).any() else None,
-                        "dev_correct_refusal": round(float(refused[y == 0].mean()), 4) if (y == 0).any() else None,
-                        "n": int(len(y)), "n_unanswerable": int((y == 0).sum())},
-    }
-
-
-def dev_rows(assistant, items) -> list[tuple[Features, bool]]:
-    """Features of each dev item as the product sees it (same planning and retrieval)."""
-    from assistant.answers.common import question_terms
-    from assistant.compose import evidence_for
-
-    rows = []
-    for item in items:
-        evidence = evidence_for(assistant, item.question, item.history, {})
-        if evidence is None:
-            continue
-        rows.append((extract_features(evidence.plan.standalone, question_terms(evidence), evidence.passages,
-                                      evidence.unscoped_dense_top), item.answerable))
-    return rows
-
-
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-
-    from assistant.engine import get_assistant
-    from assistant.evaluate import DEV_SET, load_qa
-    from assistant.settings import get_settings
-
-    parser = argparse.ArgumentParser(prog="python -m assistant.answerability")
-    parser.add_argument("command", choices=["fit"])
-    parser.add_argument("--qa", type=Path, default=DEV_SET, help="the dev set (never a held-out batch)")
-    args = parser.parse_args(argv)
-    if "heldout" in args.qa.parts:
-        parser.error("fit on dev only: held-out batches must stay unseen")
-    items, _ = load_qa(args.qa)
-    fitted = fit(dev_rows(get_assistant(get_settings()), items), fitted_on=args.qa.name)
-    MODEL_PATH.write_text(json.dumps(fitted, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    print(json.dumps({k: fitted[k] for k in ("weights", "bias", "threshold", "calibration")}, ensure_ascii=False, indent=1))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -17,6 +17,7 @@ from assistant.query import QueryPlan, plan_query
 from assistant.retrieve import Passage
 from assistant.text import bilingual
 
+CLOSEST_SENTENCES = 30      # how many sentences, closest in meaning, inform the choice of answer sentences
 EMPTY_QUESTION = bilingual("请输入一个问题。", "Please enter a question.")
 
 
@@ -47,9 +48,11 @@ def evidence_for(assistant, question: str, history: list[dict], filters: dict,
     started = time.perf_counter()
     passages = retrieve_for_plan(assistant.retriever, index, plan, sources, settings.top_k)
     unscoped = assistant.retriever.dense_ranking(plan.dense_text, None, depth=1) if sources else []
+    closest = index.sentence_matches(assistant.retriever.query_vector(plan.dense_text), CLOSEST_SENTENCES, sources)
     timings["retrieve"] = _ms(started)
     return Evidence(plan=plan, passages=passages, index=index, sources=sources,
-                    unscoped_dense_top=unscoped[0][1] if unscoped else None)
+                    unscoped_dense_top=unscoped[0][1] if unscoped else None,
+                    sentence_similarity={match.text: match.cosine for match in reversed(closest)})
 
 
 def compose(assistant, question: str, history: list[dict], filters: dict) -> Iterator[Answer]:

@@ -1,4 +1,4 @@
-"""Evaluation harness: run the QA set (evals/qa.jsonl) through the real ``answer()`` path and score it.
+"""Evaluation harness: run a QA set (evals/dev.jsonl, evals/heldout/*.jsonl) through the real ``answer()`` path and score it.
 
 Per item it measures retrieval (hit@1, hit@k, evidence recall@k, reciprocal rank@10), the
 answer (key-fact recall, citation support) and behaviour (abstention, latency); these are

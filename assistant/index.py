@@ -148,6 +148,13 @@ def save_keyword_index(generation_dir: Path, chunks: list[Chunk], segmenter: Seg
 
 # ---------------------------------------------------------------- the opened, read-only index
 
+@dataclass(frozen=True)
+class SentenceMatch:
+    chunk_id: str
+    text: str
+    cosine: float
+
+
 class PolicyIndex:
     """A live generation, opened for search. Everything but the vectors is held in memory."""
 
@@ -219,16 +226,25 @@ class PolicyIndex:
         return [(chunk_id, 1.0 - distance) for chunk_id, distance in zip(result["ids"][0], result["distances"][0])]
 
 
-    def sentence_search(self, vector: list[float], k: int, sources: list[str] | None = None) -> list[tuple[str, float]]:
-        """Chunks ranked by their best-matching sentence: (chunk_id, cosine), best first."""
+    def sentence_matches(self, vector: list[float], n: int, sources: list[str] | None = None) -> list[SentenceMatch]:
+        """The ``n`` sentences closest to the query vector, best first."""
         if self.sentence_collection is None:
             return []
         where = {"source": {"$in": sources}} if sources else None
-        result = self.sentence_collection.query(query_embeddings=[vector], n_results=min(4 * k, self.sentence_collection.count()),
-                                                where=where, include=["metadatas", "distances"])
+        result = self.sentence_collection.query(query_embeddings=[vector], n_results=min(n, self.sentence_count),
+                                                where=where, include=["documents", "metadatas", "distances"])
+        return [SentenceMatch(metadata["chunk_id"], text, 1.0 - distance)
+                for text, metadata, distance in zip(result["documents"][0], result["metadatas"][0], result["distances"][0])]
+
+    @cached_property
+    def sentence_count(self) -> int:
+        return self.sentence_collection.count() if self.sentence_collection is not None else 0
+
+    def sentence_search(self, vector: list[float], k: int, sources: list[str] | None = None) -> list[tuple[str, float]]:
+        """Chunks ranked by their best-matching sentence: (chunk_id, cosine), best first."""
         best: dict[str, float] = {}
-        for metadata, distance in zip(result["metadatas"][0], result["distances"][0]):
-            best.setdefault(metadata["chunk_id"], 1.0 - distance)     # results come best first
+        for match in self.sentence_matches(vector, 4 * k, sources):
+            best.setdefault(match.chunk_id, match.cosine)     # matches come best first
         return list(best.items())[:k]
 
 

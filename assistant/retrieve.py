@@ -7,10 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
 
 from assistant.index import PolicyIndex
 from ingest.chunk import Chunk
@@ -104,18 +100,3 @@ class HybridRetriever:
                 entry[f"{name}_rank"], entry[f"{name}_score"] = rank, score
         ordered = sorted(entries.items(), key=lambda item: (-item[1]["score"], self.index.position[item[0]]))
         return [Passage(chunk=self.index.chunk_by_id[chunk_id], rank=0, **fields) for chunk_id, fields in ordered]
-
-
-class PolicyRetriever(BaseRetriever):
-    """The hybrid retriever as a LangChain ``BaseRetriever``, for use in other chains."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-    hybrid: HybridRetriever
-    k: int = 5
-
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        return [
-            Document(page_content=p.chunk.text, id=p.chunk.chunk_id,
-                     metadata={**p.chunk.metadata(), "score": p.score, "bm25_rank": p.bm25_rank, "dense_rank": p.dense_rank})
-            for p in self.hybrid.search(query, self.k)
-        ]

@@ -7,7 +7,7 @@ same kind, shuffled and renumbered. Every real place name (湖南省, 郴州市,
 becomes an invented jurisdiction such as 虚构市017, and 我市/全县/本区… follow its level.
 Each distractor has its own title, issuer and 文号, and a manifest entry, so metadata
 does not depend on extraction heuristics. The five real documents (and their manifest
-entries) are always included unchanged, so the evaluation set (evals/qa.jsonl) can be
+entries) are always included unchanged, so the evaluation set (evals/dev.jsonl) can be
 run at every size.
 
 Generation is deterministic for a given size and seed.

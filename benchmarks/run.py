@@ -32,7 +32,7 @@ if str(PROJECT_ROOT) not in sys.path:
 DEFAULT_SIZES = "5,100,100t,1000t"
 DEFAULT_WORKDIR = Path(os.environ.get("TMPDIR", "/tmp")) / "policy-assistant-bench"
 FIRST_QUESTION = "郴州市老年人科学素质提升行动由哪些单位牵头？"
-QA = PROJECT_ROOT / "evals" / "qa.jsonl"
+QA = PROJECT_ROOT / "evals" / "dev.jsonl"
 TARGET_RETRIEVAL_RATIO = 3.0
 TARGET_HIT_DROP = 0.02
 TARGET_SERVING_RSS_MB = 1536

@@ -49,7 +49,7 @@ def add_sentence_vectors(client, chunk_collection: str, chunks: list[Chunk], reu
                                           embedding_function=None)
     for batch in batched(records, write_batch):
         collection.add(ids=[r.sentence_id for r in batch], embeddings=[vectors[r.sentence_id] for r in batch],
-                       metadatas=[{"chunk_id": r.chunk_id, "source": r.source} for r in batch])
+                       documents=[r.text for r in batch], metadatas=[{"chunk_id": r.chunk_id, "source": r.source} for r in batch])
 
 
 def reusable_sentence_vectors(client, chunk_collection: str, unchanged_sources: list[str]) -> dict[str, list[float]]:

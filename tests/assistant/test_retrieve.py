@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from assistant.compose import allowed_sources, retrieve_for_plan
 from assistant.query import plan_query
-from assistant.retrieve import PolicyRetriever
+from assistant.langchain_retriever import PolicyRetriever
 
 ZHONGFANG = "004_aee5965023792939.txt"
 
@@ -14,13 +14,22 @@ def plan_for(policy_assistant, question, history=()):
 
 
 def test_langchain_retriever_returns_documents_with_both_ranks(policy_assistant):
-    retriever = PolicyRetriever(hybrid=policy_assistant.retriever, k=3)
+    retriever = PolicyRetriever(assistant=policy_assistant, k=3)
     documents = retriever.invoke("老年人科学素质提升行动 责任分工 牵头")
     assert len(documents) == 3
     assert any("牵头" in d.page_content for d in documents)
     first = documents[0].metadata
     assert first["source"].endswith(".txt") and first["section_path"]
     assert first["bm25_rank"] or first["dense_rank"]
+
+
+def test_langchain_retriever_plans_like_the_chat(policy_assistant):
+    """An English question naming a place is scoped to that place's document, as in the chat."""
+    question = "Which agencies lead the action for older people in Zhongfang County?"
+    documents = PolicyRetriever(assistant=policy_assistant, k=5).invoke(question)
+    answer = policy_assistant.answer(question)
+    assert documents and {d.metadata["source"] for d in documents} == {ZHONGFANG}
+    assert {d.id for d in documents} & {p.chunk.chunk_id for p in answer.retrieved}
 
 
 def test_keyword_ranking_drops_chunks_without_a_shared_term(policy_assistant):
