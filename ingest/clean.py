@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ingest.tables import TABLE_ROW
+
 CJK = r"\u4e00-\u9fff"
 SENTENCE_END = "。；！？：:；）)》”」』]"
 TITLE_SUFFIXES = ("通知", "方案", "规划", "要点", "纲要", "意见", "办法", "决定", "征求意见稿）", "征求意见稿)")
@@ -48,6 +50,11 @@ def clean_text(raw: str) -> CleanResult:
     lines, removed = _drop_page_chrome(lines)
     paragraphs = _rejoin_wrapped_lines(lines)
     return CleanResult("\n\n".join(paragraphs), header, tuple(removed))
+
+
+def normalise_line(line: str) -> str:
+    """The one-line normalisation cleaning applies (loaders use it so rendered rows survive cleaning)."""
+    return _normalise_line(line)
 
 
 def _normalise_line(line: str) -> str:
@@ -94,6 +101,8 @@ def _rejoin_wrapped_lines(lines: list[str]) -> list[str]:
 
 def _is_wrapped(previous: str, line: str) -> bool:
     """True when ``previous`` stops mid-sentence and ``line`` is its continuation."""
+    if TABLE_ROW.match(previous) or TABLE_ROW.match(line):
+        return False   # a table row is a paragraph of its own
     if previous[-1] in SENTENCE_END or previous.endswith(TITLE_SUFFIXES) or DATE_LINE_END.search(previous):
         return False
     # Titles, issuers and 文号 lines are short and have no prose punctuation.

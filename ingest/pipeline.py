@@ -90,7 +90,7 @@ def parse_document(raw: RawDocument, manifest_entry: dict | None, max_chars: int
     info = apply_manifest(extract_info(raw.source, cleaned.text, cleaned.header_fields), manifest_entry)
     chunks = chunk_document(info, cleaned.text, parse_sections(cleaned.text, info.title), max_chars)
     identity = json.dumps([raw.sha256, manifest_entry, CHUNKER_VERSION, max_chars], ensure_ascii=False, sort_keys=True)
-    return ParsedDocument(info, cleaned.text, chunks, records_from_chunks(chunks),
+    return ParsedDocument(info, cleaned.text, chunks, records_from_chunks(chunks, raw.tables),
                           hashlib.sha256(identity.encode("utf-8")).hexdigest())
 
 

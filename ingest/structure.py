@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ingest.tables import TABLE_ROW
+
 MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("chinese", re.compile(r"^[一二三四五六七八九十]+、")),
     ("paren_chinese", re.compile(r"^[（(][一二三四五六七八九十]+[）)]")),
@@ -18,6 +20,8 @@ MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 ITEM_KINDS = ("arabic", "paren_arabic")   # the leaf items of an action or task
 RESPONSIBILITY = re.compile(r"^[（(]责任分工[：:]")
+# A line of its own naming the units of the item above it: "牵头单位：…；配合单位：…", "（责任单位：…）".
+UNIT_LINE = re.compile(r"^[（(]?(?:牵头|责任|主责|负责)(?:单位|部门)[：:]")
 MAX_HEADING_CHARS = 40
 
 
@@ -29,7 +33,16 @@ class Paragraph:
 
     @property
     def is_responsibility(self) -> bool:
+        return bool(RESPONSIBILITY.match(self.text) or UNIT_LINE.match(self.text))
+
+    @property
+    def closes_action(self) -> bool:
+        """A 责任分工 paragraph closes its action; a unit line belongs to the item above it."""
         return bool(RESPONSIBILITY.match(self.text))
+
+    @property
+    def is_table_row(self) -> bool:
+        return bool(TABLE_ROW.match(self.text))
 
 
 @dataclass
@@ -65,8 +78,11 @@ def parse_sections(text: str, title: str) -> Section:
     stack = [root]
     for paragraph in paragraphs_of(text):
         kind, marker = _marker(paragraph.text)
-        if paragraph.is_responsibility:
-            _close_items(stack)
+        if paragraph.is_table_row:
+            stack[-1].blocks.append(paragraph)
+        elif paragraph.is_responsibility:
+            if paragraph.closes_action:
+                _close_items(stack)
             stack[-1].blocks.append(paragraph)
         elif _is_document_line(paragraph.text):
             root.blocks.append(paragraph)

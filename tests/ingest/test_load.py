@@ -205,7 +205,7 @@ def test_docx_paragraphs_and_table_rows(tmp_path):
     assert doc.text == (
         "Leave Policy\n\n"
         "Employees receive 25 days of annual leave.\n\n"
-        "Grade | Days\nSenior | 30\n\n"
+        "【表1】Grade：Senior；Days：30\n\n"
         "Unused leave expires in March."
     )
 
@@ -293,7 +293,7 @@ def test_html_visible_text_only_with_paragraphs(tmp_path):
         "Remote Work Policy\n\n"
         "Staff may work remotely\ntwo days per week.\n\n"
         "责任分工：人事处负责解释。\n\n"
-        "Grade | Days\nSenior | 2"
+        "【表1】Grade：Senior；Days：2"
     )
     for hidden in ("tracking code", "Footer Text", "banner", "News", "color", "internal comment", "Site | Policy"):
         assert hidden not in doc.text
