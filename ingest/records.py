@@ -29,7 +29,7 @@ UNIT_LABEL = re.compile(
 LEAD_CLAUSE = re.compile(r"^由?(?P<names>.+?)(?:共同)?(?:牵头负责|牵头|主责|负责)$")
 PARTNER_CLAUSE = re.compile(r"^(?P<names>.+?)(?:等单位|等部门)?(?:按职责)?(?:配合|参与|参加|协办|协助|协同)$")
 TRAILING_NOTE = re.compile(r"[（(](?P<inner>[^（）()]{2,150})[）)][。；;]?$")
-CLOSING_SENTENCE = re.compile(r"(?:^|[。；])(?P<inner>由[^。；]{2,120}?(?:牵头|负责)[^。；]{0,80})。?$")
+CLOSING_SENTENCE = re.compile(r"(?:^|[。；，,])(?P<inner>由[^。；]{2,120}?(?:牵头|负责)[^。；]{0,80})。?$")
 NOT_A_NAME = re.compile(r"[。：:]|^(各|有关|相关)?(单位|部门)$")
 MAX_NAME_CHARS = 30
 

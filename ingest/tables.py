@@ -24,8 +24,9 @@ LEAD_HEADER = re.compile(r"牵头|主办|主责|主管|负责(?!人)|责任(?!�
 DUTY_HEADER = re.compile(r"分工")                 # "责任分工" cell: "市科协牵头，市教育局配合"
 TASK_HEADER = re.compile(r"任务|事项|工作|内容|项目|措施|名称|行动|举措|活动")
 NUMBER_HEADER = re.compile(r"^(序号|编号|序|No\.?|#)$", re.I)
-# A header cell names a column: short, and not a number or a date.
-HEADER_CELL = re.compile(r"^[^\d\s][^。；]{0,14}$")
+# A header cell names a column: short, no sentence, and not a bare number or percentage.
+HEADER_CELL = re.compile(r"^[^。；]{1,15}$")
+NUMBER_CELL = re.compile(r"^[\d.,，%％\s+-]+$")
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,8 @@ def make_table(cells: list[list[str]], caption: str, ordinal: int) -> TableData 
 
 def is_header_row(row: list[str]) -> bool:
     filled = [cell for cell in row if cell]
-    return len(filled) >= max(1, len(row) - 1) and all(HEADER_CELL.match(cell) for cell in filled)
+    return len(filled) >= max(1, len(row) - 1) and all(
+        HEADER_CELL.match(cell) and not NUMBER_CELL.match(cell) for cell in filled)
 
 
 def caption_candidate(paragraph: str) -> str:
