@@ -69,6 +69,7 @@ class IngestSummary:
     replaced: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)      # indexed before, not read in this run, carried over
     problems: list[LoadProblem] = field(default_factory=list)
     reports: list[DocumentReport] = field(default_factory=list)   # documents read in this run
     replace: bool = False
@@ -102,8 +103,8 @@ class IngestSummary:
         else:
             lines.append(
                 f"Indexed {self.documents} documents, {self.chunks} chunks: {len(self.added)} added, "
-                f"{len(self.replaced)} replaced, {len(self.removed)} removed, {len(self.unchanged)} unchanged "
-                f"in {self.seconds:.1f} s."
+                f"{len(self.replaced)} replaced, {len(self.removed)} removed, {len(self.unchanged)} unchanged"
+                + (f", {len(self.kept)} kept" if self.kept else "") + f" in {self.seconds:.1f} s."
             )
         return "\n".join(lines)
 
@@ -168,6 +169,7 @@ def _publish(settings: Settings, documents: list[ParsedDocument], carried: list[
     summary.documents = len(documents) + len(carried)
     summary.chunks = sum(len(d.chunks) for d in (*documents, *carried))
     summary.removed = removed
+    summary.kept = sorted(d.info.source for d in carried)
     summary.problems = problems
     summary.replace = replace
     summary.reports = [d.report for d in documents if d.report is not None]
