@@ -37,7 +37,7 @@ from ingest.clean import clean_text
 from ingest.load import LoadProblem, RawDocument, load_paths
 from ingest.metadata import DocumentInfo, apply_manifest, extract_info, load_manifest
 from ingest.records import ResponsibilityRecord, records_from_chunks
-from ingest.report import REPORT_FILE, DocumentReport, build_report
+from ingest.report import REPORT_FILE, DocumentReport, build_report, read_reports
 from ingest.structure import parse_sections
 from ingest.targets import extract_targets
 
@@ -260,7 +260,7 @@ def _carried_documents(settings: Settings, live, keep: list[str]) -> list[Parsed
                    for r in json.loads((generation_dir / "records.json").read_text(encoding="utf-8"))]
         targets_path = generation_dir / "targets.json"
         targets = json.loads(targets_path.read_text(encoding="utf-8")) if targets_path.exists() else []
-        reports = _read_reports(generation_dir)
+        reports = read_reports(generation_dir)
         carried = []
         for source in keep:
             entry = manifest.documents[source]
@@ -277,17 +277,6 @@ def _carried_documents(settings: Settings, live, keep: list[str]) -> list[Parsed
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise IngestError(f"Cannot read the documents already indexed in {generation_dir} ({error}); "
                           "re-ingest them with: policy-assistant ingest --replace PATH…") from error
-
-
-def _read_reports(generation_dir: Path) -> dict[str, DocumentReport]:
-    path = generation_dir / REPORT_FILE
-    if not path.exists():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return {entry["source"]: DocumentReport.from_json(entry) for entry in data.get("documents", [])}
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
 
 
 def _unique_sources(raws: list[RawDocument]) -> tuple[list[RawDocument], list[LoadProblem]]:

@@ -8,8 +8,10 @@ shows ``report_rows``.
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from ingest.chunk import Chunk
 from ingest.load import RawDocument
@@ -110,3 +112,15 @@ def _warnings(raw: RawDocument, text: str, root: Section, records: list[Responsi
     if not records and ASSIGNING_WORDS.search(text):
         warnings.append("the text assigns units (牵头/责任单位) but no responsibility record was parsed")
     return warnings
+
+
+def read_reports(generation_dir: Path) -> dict[str, DocumentReport]:
+    """The reports a generation holds, by source; empty for a generation built before reports existed."""
+    path = generation_dir / REPORT_FILE
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {entry["source"]: DocumentReport.from_json(entry) for entry in data.get("documents", [])}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
