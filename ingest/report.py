@@ -28,6 +28,7 @@ MISSING_WARNINGS = {
 }
 # Encodings a reader reports when it had to infer the character set rather than read it.
 GUESSED_ENCODINGS = {"gb18030": "GBK (GB18030)"}
+DATE_KINDS = {"issued": "发文", "signed": "签署", "printed": "印发"}
 ASSIGNING_WORDS = re.compile(r"牵头|配合单位|责任单位")
 
 
@@ -87,7 +88,8 @@ def build_report(raw: RawDocument, info: DocumentInfo, text: str, root: Section,
 def _found(info: DocumentInfo) -> dict[str, str]:
     values = {
         "title": info.title, "doc_number": info.doc_number, "issuers": "、".join(info.issuers),
-        "dates": "，".join(f"{kind} {day}" for kind, day in sorted(info.dates.items())), "status": info.status,
+        "dates": "，".join(f"{DATE_KINDS.get(kind, kind)} {day}" for kind, day in sorted(info.dates.items())),
+        "status": info.status,
         "jurisdiction": info.jurisdiction,
     }
     return {FIELD_NAMES[name]: value for name, value in values.items() if value and name != "title"}
