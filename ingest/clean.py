@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from ingest.tables import TABLE_ROW
+from ingest.variants import simplified_view
 
 CJK = r"\u4e00-\u9fff"
 SENTENCE_END = "。；！？：:；）)》”」』]"
@@ -32,6 +33,8 @@ HEADING_START = re.compile(r"^([一二三四五六七八九十]+、|[（(][一�
 DATE_LINE_END = re.compile(r"\d{1,2}日印?发?$")
 PUNCTUATION_ONLY = re.compile(r"^[\s、，。；：,.;:·•\-—_]+$")
 SPACED_CJK_RUN = re.compile(rf"(?:[{CJK}][ \u3000]+){{2,}}[{CJK}]")
+# A line of its own naming the units of the item above it: "牵头单位：…；配合单位：…", "（责任单位：…）".
+UNIT_LINE = re.compile(r"^[（(]?(?:牵头|责任|主责|负责)(?:单位|部门)[：:]")
 MIN_WRAPPED_LINE = 40  # lines broken by a page-width wrap are long; headings and titles are short
 PROSE_MARK = re.compile(r"[，。；、]")
 
@@ -70,9 +73,9 @@ def _header_fields(lines: list[str]) -> dict[str, str]:
     """Portal fields become metadata; the lines stay in the text so that they can be cited."""
     header: dict[str, str] = {}
     for line in lines:
-        match = HEADER_FIELD.match(line)
-        if match:
-            header.setdefault(match.group(1), match.group(2).strip())
+        match = HEADER_FIELD.match(simplified_view(line))
+        if match:   # the value as written, cut from the original line at the same place
+            header.setdefault(match.group(1), line[match.start(2):match.end(2)].strip())
     return header
 
 
@@ -103,6 +106,8 @@ def _is_wrapped(previous: str, line: str) -> bool:
     """True when ``previous`` stops mid-sentence and ``line`` is its continuation."""
     if TABLE_ROW.match(previous) or TABLE_ROW.match(line):
         return False   # a table row is a paragraph of its own
+    if UNIT_LINE.match(simplified_view(previous[:10])) or UNIT_LINE.match(simplified_view(line[:10])):
+        return False   # so is a line naming the units of an item
     if previous[-1] in SENTENCE_END or previous.endswith(TITLE_SUFFIXES) or DATE_LINE_END.search(previous):
         return False
     # Titles, issuers and 文号 lines are short and have no prose punctuation.

@@ -15,6 +15,8 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ingest.variants import restore, simplified_view
+
 DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,10}[〔\[［(（]\d{4}[〕\]］)）]\d{1,4}号")
 NOTICE_TITLE = re.compile(r"关于印发[《<](?P<title>.+?)[》>]的?通知")
 CN_DATE = re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日(?P<printed>印发?)?")
@@ -56,6 +58,19 @@ class DocumentInfo:
 
 
 def extract_info(source: str, text: str, header_fields: dict[str, str]) -> DocumentInfo:
+    """The rules read the simplified view of the text; every value is then cut from the
+    original at the same place, so a traditional-character document keeps its characters."""
+    view = simplified_view(text)
+    info = _extract_info(source, view, header_fields)
+    if view == text:
+        return info
+    def written(value: str) -> str:
+        return restore(value, view, text)
+    return replace(info, title=written(info.title), doc_number=written(info.doc_number),
+                   issuers=tuple(written(name) for name in info.issuers), jurisdiction=written(info.jurisdiction))
+
+
+def _extract_info(source: str, text: str, header_fields: dict[str, str]) -> DocumentInfo:
     paragraphs = [p for p in text.split("\n\n") if p.strip()]
     head = paragraphs[:HEAD_LINES]
     title = _title(head, paragraphs[:TITLE_LINE_SEARCH])

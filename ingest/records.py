@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 
 from ingest.chunk import PATH_SEPARATOR, Chunk
 from ingest.tables import TableData, column_roles, task_label
+from ingest.variants import restore, simplified_view
 
 RESPONSIBILITY_TEXT = re.compile(
     r"责任分工[：:]\s*由(?P<lead>.+?)牵头(?:[，,、;；]\s*(?P<part>.+?))?(?:等单位)?(?:参加|参与|配合)?[）)]?\s*$"
@@ -68,8 +69,19 @@ Units = tuple[tuple[str, ...], tuple[str, ...]]   # (lead, participating)
 
 
 def parse_agencies(text: str) -> Units:
-    """Lead and participating units of a responsibility line, in any of the common phrasings."""
+    """Lead and participating units of a responsibility line, in any of the common phrasings
+    (matched on the simplified view, names returned as the document writes them)."""
     flat = text.replace("\n", "")
+    return _as_written(_parse_agencies(simplified_view(flat)), simplified_view(flat), flat)
+
+
+def _as_written(units: Units, view: str, original: str) -> Units:
+    lead, partner = units
+    return (tuple(restore(name, view, original) for name in lead),
+            tuple(restore(name, view, original) for name in partner))
+
+
+def _parse_agencies(flat: str) -> Units:
     match = RESPONSIBILITY_TEXT.search(flat)
     if match:
         return _split(match.group("lead")), _split(match.group("part") or "")
@@ -153,8 +165,9 @@ def _record(chunk: Chunk, section_path: tuple[str, ...], lead, participating) ->
 def _item_note_records(chunk: Chunk) -> list[ResponsibilityRecord]:
     """"（A牵头，B配合）" or "由A负责。" closing a paragraph of an item assigns that item."""
     records = []
-    for paragraph in chunk.text.split("\n\n"):
-        paragraph = paragraph.strip()
+    for original in chunk.text.split("\n\n"):
+        original = original.strip()
+        paragraph = simplified_view(original)
         note = TRAILING_NOTE.search(paragraph) or CLOSING_SENTENCE.search(paragraph)
         if not note:
             continue
@@ -162,6 +175,7 @@ def _item_note_records(chunk: Chunk) -> list[ResponsibilityRecord]:
         lead, participating = parse_unit_labels(inner)
         if not lead:
             lead, participating = parse_duty_clauses(inner)
+        lead, participating = _as_written((lead, participating), paragraph, original)
         if lead:
             records.append(_record(chunk, chunk.section_path, lead, participating))
     return records
@@ -178,7 +192,8 @@ def _table_row_record(chunk: Chunk, table: TableData, row: tuple[str, ...]) -> R
         lead += duty_lead
         partner += duty_partner
     # Only a "责任单位" column (no 牵头 column, no partner column): the first named unit leads.
-    if lead and not partner and not any(re.search(r"牵头|主办|主责|主管", table.headers[i]) for i in roles.lead):
+    if lead and not partner and not any(re.search(r"牵头|主办|主责|主管", simplified_view(table.headers[i]))
+                                        for i in roles.lead):
         lead, partner = lead[:1], lead[1:]
     if not lead:
         return None

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ingest.clean import UNIT_LINE
 from ingest.tables import TABLE_ROW
+from ingest.variants import simplified_view
 
 MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("chinese", re.compile(r"^[一二三四五六七八九十]+、")),
@@ -20,8 +22,6 @@ MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 ITEM_KINDS = ("arabic", "paren_arabic")   # the leaf items of an action or task
 RESPONSIBILITY = re.compile(r"^[（(]责任分工[：:]")
-# A line of its own naming the units of the item above it: "牵头单位：…；配合单位：…", "（责任单位：…）".
-UNIT_LINE = re.compile(r"^[（(]?(?:牵头|责任|主责|负责)(?:单位|部门)[：:]")
 MAX_HEADING_CHARS = 40
 
 
@@ -33,12 +33,13 @@ class Paragraph:
 
     @property
     def is_responsibility(self) -> bool:
-        return bool(RESPONSIBILITY.match(self.text) or UNIT_LINE.match(self.text))
+        opening = simplified_view(self.text[:10])   # 責任單位 reads as 责任单位
+        return bool(RESPONSIBILITY.match(opening) or UNIT_LINE.match(opening))
 
     @property
     def closes_action(self) -> bool:
         """A 责任分工 paragraph closes its action; a unit line belongs to the item above it."""
-        return bool(RESPONSIBILITY.match(self.text))
+        return bool(RESPONSIBILITY.match(simplified_view(self.text[:10])))
 
     @property
     def is_table_row(self) -> bool:

@@ -96,9 +96,11 @@ class ColumnRoles:
 
 
 def column_roles(headers: tuple[str, ...]) -> ColumnRoles:
+    from ingest.variants import simplified_view   # 牽頭單位 names the same column as 牵头单位
+
     lead, partner, duty = [], [], []
     task = number = None
-    for position, header in enumerate(headers):
+    for position, header in enumerate(simplified_view(h) for h in headers):
         if NUMBER_HEADER.match(header):
             number = position
         elif PARTNER_HEADER.search(header):

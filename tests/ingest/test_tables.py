@@ -222,3 +222,44 @@ def test_records_from_running_text_are_tied_to_their_item(tmp_path):
     assert records["1.开展农民技能培训"].lead_agencies == ("县农业农村局",)
     # prose that merely says someone is responsible inside a sentence assigns no item
     assert set(records) == {"1.开展科技馆进校园活动", "2.实施科普研学计划", "1.开展农民技能培训"}
+
+
+TRADITIONAL_PLAN = """示例縣科學技術協會關於印發《示例縣科普工作要點》的通知
+
+示縣科協發〔2030〕5號
+
+示例縣科普工作要點
+
+一、重點任務
+
+1.開展科普宣傳週活動。（縣科協牽頭，縣教育局、縣文化館配合）
+
+牽頭單位：縣衛生健康局；配合單位：縣科協
+
+示例縣科學技術協會
+
+2030年3月1日
+"""
+
+
+def test_traditional_characters_are_matched_but_kept_as_written(tmp_path):
+    from ingest.metadata import missing_fields
+
+    path = tmp_path / "trad.txt"
+    path.write_text(TRADITIONAL_PLAN, encoding="utf-8")
+    document = parsed(path)
+    info = document.info
+    assert info.title == "示例縣科普工作要點"
+    assert info.doc_number == "示縣科協發〔2030〕5號"
+    assert info.issuers == ("示例縣科學技術協會",)
+    assert info.status == "正式印发"   # a status is a label, not a quotation
+    assert missing_fields(info) == []
+    leads = [(r.lead_agencies, r.participating_agencies) for r in document.records]
+    assert leads == [(("縣科協",), ("縣教育局", "縣文化館")), (("縣衛生健康局",), ("縣科協",))]
+
+
+def test_traditional_table_headers_name_lead_and_partner_columns(tmp_path):
+    rows = [("1", "舉辦科技活動週", "縣科協", "縣教育局")]
+    document = parsed(make_task_docx(tmp_path / "t.docx", headers=("序號", "重點任務", "牽頭單位", "協辦單位"), rows=rows))
+    (record,) = document.records
+    assert (record.lead_agencies, record.participating_agencies) == (("縣科協",), ("縣教育局",))
