@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ingest.variants import restore, simplified_view
 
-DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,10}[〔\[［(（]\d{4}[〕\]］)）]\d{1,4}号")
+DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,10}\s?[〔\[［(（【]\s?\d{4}\s?[〕\]］)）】]\s?第?\d{1,4}\s?号")
 NOTICE_TITLE = re.compile(r"关于印发[《<](?P<title>.+?)[》>]的?通知")
 CN_DATE = re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日(?P<printed>印发?)?")
 JURISDICTION = re.compile(r"^(?P<place>[\u4e00-\u9fff]{1,8}?(?:新区|省|市|县|区))")
@@ -177,11 +177,19 @@ def _status(head: list[str], title: str, doc_number: str) -> str:
 
 
 def _doc_number(head: list[str]) -> str:
-    # Only a 文号 that opens a line is the document's own; cited ones sit inside （…）.
+    # A 文号 that opens a line is the document's own; cited ones sit inside （…） or follow 《…》.
     for paragraph in head:
         match = DOC_NUMBER.match(paragraph)
         if match:
-            return match.group(0)
+            return re.sub(r"\s", "", match.group(0))
+    # Else one standing in a short head line beside the masthead or issuer ("XX文件  X发〔2030〕2号").
+    for paragraph in head:
+        if len(paragraph) > 60:
+            continue
+        for match in DOC_NUMBER.finditer(paragraph):
+            before = paragraph[:match.start()].rstrip()
+            if not before.endswith(("（", "(", "》", "〉", "、", "，")):
+                return re.sub(r"\s", "", match.group(0))
     return ""
 
 

@@ -234,3 +234,12 @@ def test_a_draft_plan_without_header_reports_what_it_lacks():
 def test_a_draft_mark_on_its_own_line():
     info = info_of("示例县科普工作要点\n\n（征求意见稿）\n\n一、工作目标\n\n全年开展科普活动。")
     assert (info.title, info.status) == ("示例县科普工作要点", "征求意见稿")
+
+
+@pytest.mark.parametrize("head, number", [
+    ("示例市科学技术协会文件  示科协发〔2030〕 2号\n\n示例市科普工作要点", "示科协发〔2030〕2号"),
+    ("示科协字[2030]第7号\n\n示例市科普工作要点", "示科协字[2030]第7号"),
+    ("示例市科普工作要点\n\n为贯彻《示例省科普条例》（示政发〔2029〕3号），制定本要点。", ""),
+])
+def test_doc_number_layouts(head, number):
+    assert info_of(head).doc_number == number
