@@ -280,6 +280,46 @@ def _read_plain(data: bytes) -> Loaded:
     return text, encoding, ()
 
 
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
+_MD_TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
+
+
+def _read_markdown(data: bytes) -> Loaded:
+    """Markdown as the plain text it mostly is: heading marks and bold marks dropped, pipe
+    tables read as tables. Lists are left alone, so the document's own numbering (1. / （一）)
+    stays exactly as written — a Markdown renderer would turn "1." into an unnumbered item."""
+    text, encoding = _decode_text(data)
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    out: list[str] = []
+    tables: list[TableData] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if "|" in line and index + 1 < len(lines) and _MD_TABLE_SEPARATOR.match(lines[index + 1]):
+            end = index + 2
+            while end < len(lines) and "|" in lines[end] and lines[end].strip():
+                end += 1
+            previous = next((l for l in reversed(out) if l.strip()), "")
+            grid = [_md_cells(row) for row in [line, *lines[index + 2:end]]]
+            table = make_table(grid, caption_candidate(previous), len(tables) + 1)
+            if table is not None:
+                tables.append(table)
+                out.append("\n\n".join(["", *table.row_texts(), ""]))
+            index = end
+            continue
+        out.append(_MD_EMPHASIS.sub(r"\2", _MD_HEADING.sub("", line)))
+        index += 1
+    return "\n".join(out), encoding, tuple(tables)
+
+
+def _md_cells(row: str) -> list[str]:
+    cells = row.strip()
+    cells = cells[1:] if cells.startswith("|") else cells
+    cells = cells[:-1] if cells.endswith("|") else cells
+    return [_MD_EMPHASIS.sub(r"\2", cell.strip()) for cell in cells.split("|")]
+
+
 def _read_docx(data: bytes) -> Loaded:
     """Body paragraphs and tables in document order; headers/footers are boilerplate.
 
@@ -402,7 +442,7 @@ def _read_html(data: bytes) -> Loaded:
 
 _READERS: dict[str, Callable[[bytes], Loaded]] = {
     ".txt": _read_plain,
-    ".md": _read_plain,
+    ".md": _read_markdown,
     ".docx": _read_docx,
     ".pdf": _read_pdf,
     ".html": _read_html,

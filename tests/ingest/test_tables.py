@@ -263,3 +263,37 @@ def test_traditional_table_headers_name_lead_and_partner_columns(tmp_path):
     document = parsed(make_task_docx(tmp_path / "t.docx", headers=("序號", "重點任務", "牽頭單位", "協辦單位"), rows=rows))
     (record,) = document.records
     assert (record.lead_agencies, record.participating_agencies) == (("縣科協",), ("縣教育局",))
+
+
+MARKDOWN_PLAN = """# 示例市2030年科普工作要点
+
+## 一、重点任务
+
+1. 开展**科技活动周**。全市组织活动不少于30场。
+
+**重点任务分工**
+
+| 序号 | 重点任务 | 牵头单位 | 配合单位 |
+| --- | :--- | --- | --- |
+| 1 | 举办科普讲解大赛 | 市科协 | 市文旅局 |
+| 2 | 建设科普示范社区 | 市民政局 | 市科协、各区政府 |
+
+## 二、保障措施
+
+加强经费保障。
+"""
+
+
+def test_markdown_headings_lose_their_marks_and_pipe_tables_are_tables(tmp_path):
+    path = tmp_path / "points.md"
+    path.write_text(MARKDOWN_PLAN, encoding="utf-8")
+    document = parsed(path)
+    assert document.info.title == "示例市2030年科普工作要点"
+    assert "#" not in document.text and "**" not in document.text
+    assert "1. 开展科技活动周。全市组织活动不少于30场。" in document.text   # the numbering stays
+    rows = [c.text for c in document.chunks if c.kind == "table_row"]
+    assert rows == ["【重点任务分工】序号：1；重点任务：举办科普讲解大赛；牵头单位：市科协；配合单位：市文旅局",
+                    "【重点任务分工】序号：2；重点任务：建设科普示范社区；牵头单位：市民政局；配合单位：市科协、各区政府"]
+    assert {r.action: r.lead_agencies for r in document.records} == {
+        "1. 举办科普讲解大赛": ("市科协",), "2. 建设科普示范社区": ("市民政局",)}
+    assert [c.section_path[1] for c in document.chunks if c.kind == "table_row"] == ["一、重点任务"] * 2
