@@ -176,6 +176,8 @@ def _publish(settings: Settings, documents: list[ParsedDocument], carried: list[
     for report in summary.reports:
         report.change = next(kind for kind, names in (("added", summary.added), ("replaced", summary.replaced),
                                                       ("unchanged", summary.unchanged)) if report.source in names)
+    if not documents and not carried:
+        raise IngestError("No readable documents to index; the previous index (if any) is unchanged.")
     if announce is not None:
         announce(summary)
     # A new tokenizer only needs the keyword index rebuilt; vectors are reused.
@@ -185,8 +187,6 @@ def _publish(settings: Settings, documents: list[ParsedDocument], carried: list[
         summary.seconds = time.perf_counter() - started
         summary.generation = previous.generation
         return summary
-    if not documents and not carried:
-        raise IngestError("No readable documents to index; the previous index (if any) is unchanged.")
     embeddings = embeddings or load_embeddings(settings)
     everything = sorted([*documents, *carried], key=lambda d: d.info.source)
     summary.generation = _build_generation(settings, everything, previous, embeddings, progress)
