@@ -115,7 +115,7 @@ def parse_document(raw: RawDocument, manifest_entry: dict | None, max_chars: int
     root = parse_sections(cleaned.text, info.title)
     chunks = chunk_document(info, cleaned.text, root, max_chars)
     records = records_from_chunks(chunks, raw.tables)
-    targets = [asdict(target) for target in extract_targets(info, chunks)]
+    targets = [asdict(target) for target in extract_targets(info, chunks, raw.tables)]
     identity = json.dumps([raw.sha256, manifest_entry, CHUNKER_VERSION, max_chars], ensure_ascii=False, sort_keys=True)
     return ParsedDocument(info, cleaned.text, chunks, records, hashlib.sha256(identity.encode("utf-8")).hexdigest(),
                           targets=targets, report=build_report(raw, info, cleaned.text, root, chunks, records, len(targets)),

@@ -297,3 +297,19 @@ def test_markdown_headings_lose_their_marks_and_pipe_tables_are_tables(tmp_path)
     assert {r.action: r.lead_agencies for r in document.records} == {
         "1. 举办科普讲解大赛": ("市科协",), "2. 建设科普示范社区": ("市民政局",)}
     assert [c.section_path[1] for c in document.chunks if c.kind == "table_row"] == ["一、重点任务"] * 2
+
+
+def test_indicator_tables_give_targets_per_year_column(tmp_path):
+    rows = [("公民具备科学素质的比例", "12%", "15%"), ("科普场馆数量（个）", "8", "10")]
+    document = parsed(make_task_docx(tmp_path / "t.docx", headers=("指标", "2025年", "2030年"), rows=rows))
+    targets = {(t["indicator"], t["year"]): (t["value"], t["unit"]) for t in document.targets}
+    assert targets[("公民具备科学素质的比例", "2025")] == ("12", "%")
+    assert targets[("公民具备科学素质的比例", "2030")] == ("15", "%")
+    assert targets[("科普场馆数量（个）", "2030")] == ("10", "个")   # the unit stated by the indicator
+
+
+def test_a_table_row_is_one_sentence_for_the_answerer():
+    from assistant.text import sentences
+
+    row = "【示例表】指标：公民具备科学素质的比例；2025年：12%；2030年：15%"
+    assert sentences(f"前文一句。\n{row}") == ["前文一句。", row]
