@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.tables import TableData, caption_candidate, make_table
+from ingest.tables import TableData, caption_candidate, layout_paragraphs, make_table
 
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".docx", ".pdf", ".html", ".htm"})
 MAX_FILE_BYTES: int = 20 * 1024 * 1024
@@ -336,7 +336,13 @@ def _read_docx(data: bytes) -> Loaded:
         previous = ""
         for item in document.iter_inner_content():
             if isinstance(item, Table):
-                table = _docx_table(item, caption_candidate(previous), len(tables) + 1)
+                grid = _docx_grid(item)
+                layout = layout_paragraphs(grid)
+                if layout is not None:   # a box around text, not data
+                    blocks.extend(layout)
+                    previous = layout[-1] if layout else previous
+                    continue
+                table = _docx_table(grid, caption_candidate(previous), len(tables) + 1)
                 if table is not None:
                     tables.append(table)
                     blocks.extend(table.row_texts())
@@ -351,9 +357,8 @@ def _read_docx(data: bytes) -> Loaded:
     return text, "docx", tuple(tables)
 
 
-def _docx_table(table, caption: str, ordinal: int) -> TableData | None:
-    """The cell grid of a Word table. A cell merged across columns keeps its text in its first
-    column only; a first row that is one merged cell is the table's title, not a header."""
+def _docx_grid(table) -> list[list[str]]:
+    """The cell grid of a Word table; a cell merged across columns keeps its text in its first column only."""
     grid: list[list[str]] = []
     for row in table.rows:
         cells, previous = [], None
@@ -361,6 +366,11 @@ def _docx_table(table, caption: str, ordinal: int) -> TableData | None:
             cells.append(cell.text if cell._tc is not previous else "")
             previous = cell._tc
         grid.append(cells)
+    return grid
+
+
+def _docx_table(grid: list[list[str]], caption: str, ordinal: int) -> TableData | None:
+    """A first row that is one merged cell is the table's title, not a header."""
     if grid and len(grid[0]) > 1 and sum(1 for cell in grid[0] if cell.strip()) == 1 and len(grid) > 2:
         caption = caption or caption_candidate(next(cell for cell in grid[0] if cell.strip()))
         grid = grid[1:]
@@ -410,7 +420,11 @@ def _pdf_tables_into_pages(data: bytes, pages: list[str]) -> tuple[TableData, ..
                     blocks.append(above)
                     lines = [line for line in "\n".join([*pages[:number], *blocks]).split("\n") if line.strip()]
                     caption = caption_candidate(lines[-1]) if lines else ""
-                    parsed = make_table(table.extract(), caption, len(tables) + 1)
+                    grid = table.extract()
+                    layout = layout_paragraphs(grid)
+                    parsed = None if layout is not None else make_table(grid, caption, len(tables) + 1)
+                    if layout:
+                        blocks.append("\n".join(layout))
                     if parsed is not None:
                         tables.append(parsed)
                         blocks.append("\n".join(parsed.row_texts()))
@@ -524,6 +538,10 @@ def _collect_html_table(table, parts: list[str], tables: list[TableData]) -> Non
     """A <table> as data: its <caption> (else the paragraph before it) and one paragraph per row."""
     rows = [row for row in table.find_all("tr") if row.find_parent("table") is table]
     grid = [[cell.get_text(" ", strip=True) for cell in row.find_all(["td", "th"], recursive=False)] for row in rows]
+    layout = layout_paragraphs(grid)
+    if layout is not None:   # a box around text or a label/value header, not data
+        parts.append("".join(f"\n\n{paragraph}" for paragraph in layout) + "\n\n")
+        return
     caption_tag = table.find("caption")
     before = [p for p in "".join(parts).split("\n\n") if p.strip()]
     if caption_tag is not None:

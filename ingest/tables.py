@@ -49,6 +49,25 @@ def render_row(caption: str, headers: tuple[str, ...], row: tuple[str, ...]) -> 
     return normalise_line(f"【{caption}】" + "；".join(cells))
 
 
+def layout_paragraphs(cells: list[list[str]]) -> list[str] | None:
+    """The paragraphs of a table used for layout rather than data, else None.
+
+    One row or one column (a masthead, a title block, a boxed note) is text set in a box;
+    label/value cells ("文号：| 示科发〔2030〕1号 | 发布日期：| …", as web portals print
+    their header) become "文号：示科发〔2030〕1号" lines, which cleaning reads as fields.
+    """
+    grid = [[" ".join((cell or "").split()) for cell in row] for row in cells]
+    grid = [row for row in grid if any(row)]
+    if not grid:
+        return []
+    if len(grid) == 1 or max(len(row) for row in grid) == 1:
+        return list(dict.fromkeys(cell for row in grid for cell in row if cell))
+    labels = [row[i] for row in grid for i in range(0, len(row) - 1, 2) if row[i]]
+    if labels and all(label.endswith(("：", ":")) for label in labels):
+        return [f"{row[i].rstrip('：:')}：{row[i + 1]}" for row in grid for i in range(0, len(row) - 1, 2) if row[i]]
+    return None
+
+
 def make_table(cells: list[list[str]], caption: str, ordinal: int) -> TableData | None:
     """A table from its cell grid; the first row is the header row when it looks like one."""
     grid = [[" ".join((cell or "").split()) for cell in row] for row in cells]

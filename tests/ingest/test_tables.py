@@ -313,3 +313,21 @@ def test_a_table_row_is_one_sentence_for_the_answerer():
 
     row = "【示例表】指标：公民具备科学素质的比例；2025年：12%；2030年：15%"
     assert sentences(f"前文一句。\n{row}") == ["前文一句。", row]
+
+
+def test_layout_tables_are_text_and_portal_field_tables_become_fields(tmp_path):
+    page = """<html><head><meta charset="utf-8"></head><body>
+<table><tr><td>索引号：</td><td>000-2030-01</td><td>文号：</td><td>示科协发〔2030〕9号</td></tr>
+<tr><td>发布机构：</td><td>示例市科学技术协会</td><td>发文日期：</td><td>2030-03-01</td></tr></table>
+<table><tr><td>示例市科普工作要点</td></tr></table>
+<p>一、重点任务</p><p>1.开展科普活动。</p></body></html>"""
+    path = tmp_path / "portal.html"
+    path.write_text(page, encoding="utf-8")
+    raw = load_file(path)
+    assert raw.tables == ()
+    document = parsed(path)
+    assert document.info.doc_number == "示科协发〔2030〕9号"
+    assert document.info.dates.get("issued") == "2030-03-01"
+    assert document.info.issuers == ("示例市科学技术协会",)
+    assert document.info.title == "示例市科普工作要点"
+    assert not [c for c in document.chunks if c.kind == "table_row"]
