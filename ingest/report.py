@@ -29,7 +29,8 @@ MISSING_WARNINGS = {
 # Encodings a reader reports when it had to infer the character set rather than read it.
 GUESSED_ENCODINGS = {"gb18030": "GBK (GB18030)"}
 DATE_KINDS = {"issued": "发文", "signed": "签署", "printed": "印发"}
-ASSIGNING_WORDS = re.compile(r"牵头|配合单位|责任单位")
+# How a plan assigns units to items (not "省科协牵头推动…" in prose, which assigns nothing).
+ASSIGNING_WORDS = re.compile(r"(牵头|责任|配合|主责)(单位|部门)[：:]|[（(][^（）()]{0,40}牵头[^（）()]{0,60}[）)]")
 
 
 @dataclass
