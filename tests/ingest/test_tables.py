@@ -331,3 +331,14 @@ def test_layout_tables_are_text_and_portal_field_tables_become_fields(tmp_path):
     assert document.info.issuers == ("示例市科学技术协会",)
     assert document.info.title == "示例市科普工作要点"
     assert not [c for c in document.chunks if c.kind == "table_row"]
+
+
+def test_report_warns_when_an_assignment_is_written_in_a_way_no_rule_reads(tmp_path):
+    path = tmp_path / "odd.txt"
+    path.write_text("示例县科普工作要点\n\n一、任务\n\n1.开展科普活动。（由县里视情况牵头组织实施）\n", encoding="utf-8")
+    report = parsed(path).report
+    assert report.records == 0
+    assert "the text assigns units (牵头/责任单位) but no responsibility record was parsed" in report.warnings
+    prose = tmp_path / "prose.txt"
+    prose.write_text("示例县科普工作要点\n\n一、任务\n\n1.县科协牵头推动科普工作。\n", encoding="utf-8")
+    assert not any("no responsibility record" in w for w in parsed(prose).report.warnings)
