@@ -14,8 +14,8 @@ import html
 import logging
 import os
 import re
-import sys
 import shutil
+import sys
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -461,8 +461,8 @@ class Handlers:
         if summary.problems:
             return "⚠ " + "；".join(html.escape(f"{p.source}: {p.reason}") for p in summary.problems)
         report = next((r for r in summary.reports if r.source == name), None)
-        block = html.escape(report.describe()) if report else ""
-        return f"✔ 已导入，可直接提问 / Indexed — ask about it now.\n\n```\n{block}\n```"
+        lines = [safe_markdown(line.strip()) for line in report.describe().splitlines()] if report else []
+        return "✔ 已导入，可直接提问 / Indexed — ask about it now.\n\n" + "  \n".join(lines)
 
     def delete_document(self, source: str | None):
         """Outputs: status, documents table, report table, removal choices."""
