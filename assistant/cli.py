@@ -1,4 +1,4 @@
-"""Command line: a thin layer over the library (``policy-assistant ingest | ask | serve | eval``)."""
+"""Command line: a thin layer over the library (``policy-assistant ingest | remove | ask | serve | eval``)."""
 from __future__ import annotations
 
 import argparse
@@ -14,10 +14,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="policy-assistant", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    ingest_cmd = commands.add_parser("ingest", help="index documents (default: the bundled corpus)")
-    ingest_cmd.add_argument("paths", nargs="*", type=Path)
+    ingest_cmd = commands.add_parser(
+        "ingest", help="add or update documents (default: re-ingest the configured corpus folder)",
+        description="Add or update the documents under PATH… in the index; other indexed documents stay. "
+                    "Without PATH, the configured corpus folder is re-ingested.")
+    ingest_cmd.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    ingest_cmd.add_argument("--replace", action="store_true",
+                            help="make PATH… the whole corpus: every other document is removed")
     ingest_cmd.add_argument("--rebuild", action="store_true", help="re-embed everything from scratch")
     ingest_cmd.set_defaults(run=run_ingest)
+
+    remove_cmd = commands.add_parser("remove", help="remove documents from the index by file name")
+    remove_cmd.add_argument("sources", nargs="+", metavar="SOURCE")
+    remove_cmd.set_defaults(run=run_remove)
 
     ask_cmd = commands.add_parser("ask", help="answer one question")
     ask_cmd.add_argument("question")
@@ -56,11 +65,34 @@ def run_ingest(args) -> int:
     from ingest.load import LoadError
     from ingest.pipeline import IngestError, ingest
 
+    if args.replace and not args.paths:
+        print("error: --replace needs the PATH… that become the whole corpus", file=sys.stderr)
+        return 2
+
+    def announce(summary) -> None:
+        if args.replace:
+            print(summary.removal_notice(), flush=True)
+
     try:
-        summary = ingest(get_settings(), args.paths or None, rebuild=args.rebuild, progress=sys.stderr.isatty())
+        summary = ingest(get_settings(), args.paths or None, rebuild=args.rebuild, progress=sys.stderr.isatty(),
+                         replace=args.replace, announce=announce)
     except (IngestError, LoadError, IndexUnavailable) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    print(summary.describe())
+    return 0
+
+
+def run_remove(args) -> int:
+    from assistant.index import IndexUnavailable
+    from ingest.pipeline import IngestError, remove_documents
+
+    try:
+        summary = remove_documents(get_settings(), args.sources)
+    except (IngestError, IndexUnavailable) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(summary.removal_notice())
     print(summary.describe())
     return 0
 

@@ -72,6 +72,7 @@ class Settings(BaseSettings):
     server_port: int = 7860
     auth_username: str = ""
     auth_password: SecretStr | None = None
+    upload_max_mb: int = Field(default=20, description="Largest document the UI's documents tab accepts, in MB.")
 
     @classmethod
     def settings_customise_sources(
@@ -89,6 +90,11 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.home / "index"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Documents uploaded in the UI are kept here, so a later ingest can re-read them."""
+        return self.home / "uploads"
 
     @property
     def feedback_path(self) -> Path:

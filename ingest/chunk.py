@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ingest.metadata import DocumentInfo
 from ingest.structure import Paragraph, Section
 
-CHUNKER_VERSION = "numbered-sections-v4"
+CHUNKER_VERSION = "numbered-sections-v5-table-rows"
 SENTENCE = re.compile(r"[^。；！？]*[。；！？]+[”’」）)]*|[^。；！？]+$")
 PATH_SEPARATOR = " › "
 
@@ -31,7 +31,7 @@ class Chunk:
     text: str                         # the passage as displayed and cited
     start: int                        # span in the cleaned document
     end: int
-    kind: str                         # "text" or "responsibility"
+    kind: str                         # "text", "responsibility" or "table_row"
     content_hash: str
 
     @property
@@ -84,6 +84,11 @@ def _collect_spans(section: Section, max_chars: int, out: list, pending_heading:
         if isinstance(block, Section):
             flush()
             _collect_spans(block, max_chars, out, pending_heading)
+        elif block.is_table_row:
+            # A row is cited alone; a pending heading stays in its section path, not its text.
+            flush()
+            pending_heading.clear()
+            out.append((section, block.start, block.end, "table_row"))
         elif block.is_responsibility:
             flush()
             emit(block.start, block.end, "responsibility")

@@ -10,6 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ingest.tables import TABLE_ROW
+from ingest.variants import simplified_view
+
 CJK = r"\u4e00-\u9fff"
 SENTENCE_END = "。；！？：:；）)》”」』]"
 TITLE_SUFFIXES = ("通知", "方案", "规划", "要点", "纲要", "意见", "办法", "决定", "征求意见稿）", "征求意见稿)")
@@ -30,6 +33,8 @@ HEADING_START = re.compile(r"^([一二三四五六七八九十]+、|[（(][一�
 DATE_LINE_END = re.compile(r"\d{1,2}日印?发?$")
 PUNCTUATION_ONLY = re.compile(r"^[\s、，。；：,.;:·•\-—_]+$")
 SPACED_CJK_RUN = re.compile(rf"(?:[{CJK}][ \u3000]+){{2,}}[{CJK}]")
+# A line of its own naming the units of the item above it: "牵头单位：…；配合单位：…", "（责任单位：…）".
+UNIT_LINE = re.compile(r"^[（(]?(?:牵头|责任|主责|负责)(?:单位|部门)[：:]")
 MIN_WRAPPED_LINE = 40  # lines broken by a page-width wrap are long; headings and titles are short
 PROSE_MARK = re.compile(r"[，。；、]")
 
@@ -50,6 +55,11 @@ def clean_text(raw: str) -> CleanResult:
     return CleanResult("\n\n".join(paragraphs), header, tuple(removed))
 
 
+def normalise_line(line: str) -> str:
+    """The one-line normalisation cleaning applies (loaders use it so rendered rows survive cleaning)."""
+    return _normalise_line(line)
+
+
 def _normalise_line(line: str) -> str:
     line = re.sub(r" {2,}", " ", line.strip(" \t\u3000\ufeff\r"))
     line = SPACED_CJK_RUN.sub(lambda m: re.sub(r"[ \u3000]+", "", m.group(0)), line)
@@ -63,9 +73,9 @@ def _header_fields(lines: list[str]) -> dict[str, str]:
     """Portal fields become metadata; the lines stay in the text so that they can be cited."""
     header: dict[str, str] = {}
     for line in lines:
-        match = HEADER_FIELD.match(line)
-        if match:
-            header.setdefault(match.group(1), match.group(2).strip())
+        match = HEADER_FIELD.match(simplified_view(line))
+        if match:   # the value as written, cut from the original line at the same place
+            header.setdefault(match.group(1), line[match.start(2):match.end(2)].strip())
     return header
 
 
@@ -94,6 +104,10 @@ def _rejoin_wrapped_lines(lines: list[str]) -> list[str]:
 
 def _is_wrapped(previous: str, line: str) -> bool:
     """True when ``previous`` stops mid-sentence and ``line`` is its continuation."""
+    if TABLE_ROW.match(previous) or TABLE_ROW.match(line):
+        return False   # a table row is a paragraph of its own
+    if UNIT_LINE.match(simplified_view(previous[:10])) or UNIT_LINE.match(simplified_view(line[:10])):
+        return False   # so is a line naming the units of an item
     if previous[-1] in SENTENCE_END or previous.endswith(TITLE_SUFFIXES) or DATE_LINE_END.search(previous):
         return False
     # Titles, issuers and 文号 lines are short and have no prose punctuation.

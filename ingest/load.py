@@ -31,6 +31,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.tables import TableData, caption_candidate, layout_paragraphs, make_table
+
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".docx", ".pdf", ".html", ".htm"})
 MAX_FILE_BYTES: int = 20 * 1024 * 1024
 
@@ -45,6 +47,7 @@ class RawDocument:
     text: str  # decoded text, "\n" line endings, no BOM, NUL-free
     encoding: str  # "utf-8", "utf-8-sig", "gb18030", "docx", "pdf", "html:utf-8" ...
     sha256: str  # hex digest of the file's bytes (used for incremental ingest)
+    tables: tuple[TableData, ...] = ()  # tables read as tables (.docx, .pdf, .html); their rows are in ``text``
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ def load_file(path: Path) -> RawDocument:
     path = Path(path)
     data = _read_bytes(path)
     reader = _READERS[path.suffix.lower()]
-    text, encoding = reader(data)
+    text, encoding, tables = reader(data)
     text = _normalise(text)
     if not text.strip():
         raise LoadError("no text content")
@@ -77,6 +80,7 @@ def load_file(path: Path) -> RawDocument:
         text=text,
         encoding=encoding,
         sha256=hashlib.sha256(data).hexdigest(),
+        tables=tuple(tables),
     )
 
 
@@ -268,42 +272,113 @@ def _decode_guess(data: bytes) -> tuple[str, str] | None:
 # --------------------------------------------------------------------------
 
 
-def _read_docx(data: bytes) -> tuple[str, str]:
-    """Body paragraphs and tables in document order; headers/footers are boilerplate."""
+Loaded = tuple[str, str, tuple[TableData, ...]]   # text, encoding label, tables
+
+
+def _read_plain(data: bytes) -> Loaded:
+    text, encoding = _decode_text(data)
+    return text, encoding, ()
+
+
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
+_MD_TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
+
+
+def _read_markdown(data: bytes) -> Loaded:
+    """Markdown as the plain text it mostly is: heading marks and bold marks dropped, pipe
+    tables read as tables. Lists are left alone, so the document's own numbering (1. / （一）)
+    stays exactly as written — a Markdown renderer would turn "1." into an unnumbered item."""
+    text, encoding = _decode_text(data)
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    out: list[str] = []
+    tables: list[TableData] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if "|" in line and index + 1 < len(lines) and _MD_TABLE_SEPARATOR.match(lines[index + 1]):
+            end = index + 2
+            while end < len(lines) and "|" in lines[end] and lines[end].strip():
+                end += 1
+            previous = next((l for l in reversed(out) if l.strip()), "")
+            grid = [_md_cells(row) for row in [line, *lines[index + 2:end]]]
+            table = make_table(grid, caption_candidate(previous), len(tables) + 1)
+            if table is not None:
+                tables.append(table)
+                out.append("\n\n".join(["", *table.row_texts(), ""]))
+            index = end
+            continue
+        out.append(_MD_EMPHASIS.sub(r"\2", _MD_HEADING.sub("", line)))
+        index += 1
+    return "\n".join(out), encoding, tuple(tables)
+
+
+def _md_cells(row: str) -> list[str]:
+    cells = row.strip()
+    cells = cells[1:] if cells.startswith("|") else cells
+    cells = cells[:-1] if cells.endswith("|") else cells
+    return [_MD_EMPHASIS.sub(r"\2", cell.strip()) for cell in cells.split("|")]
+
+
+def _read_docx(data: bytes) -> Loaded:
+    """Body paragraphs and tables in document order; headers/footers are boilerplate.
+
+    Each table row becomes its own paragraph "【表题】表头：值；…" (ingest.tables), the
+    caption being the paragraph just before the table.
+    """
     import docx
     from docx.table import Table
 
     try:
         document = docx.Document(io.BytesIO(data))
-        blocks = [
-            _docx_table_text(item) if isinstance(item, Table) else item.text
-            for item in document.iter_inner_content()
-        ]
+        blocks: list[str] = []
+        tables: list[TableData] = []
+        previous = ""
+        for item in document.iter_inner_content():
+            if isinstance(item, Table):
+                grid = _docx_grid(item)
+                layout = layout_paragraphs(grid)
+                if layout is not None:   # a box around text, not data
+                    blocks.extend(layout)
+                    previous = layout[-1] if layout else previous
+                    continue
+                table = _docx_table(grid, caption_candidate(previous), len(tables) + 1)
+                if table is not None:
+                    tables.append(table)
+                    blocks.extend(table.row_texts())
+            elif item.text.strip():
+                blocks.append(item.text)
+                previous = item.text
     except Exception as err:  # python-docx raises many types for damaged files
         raise LoadError(f"corrupt .docx: {_short(err)}") from err
     text = "\n\n".join(block.strip() for block in blocks if block.strip())
     if not text:
         raise LoadError("document has no text")
-    return text, "docx"
+    return text, "docx", tuple(tables)
 
 
-def _docx_table_text(table) -> str:
-    """Each row on one line, cells joined by " | " (merged cells counted once)."""
-    lines = []
+def _docx_grid(table) -> list[list[str]]:
+    """The cell grid of a Word table; a cell merged across columns keeps its text in its first column only."""
+    grid: list[list[str]] = []
     for row in table.rows:
         cells, previous = [], None
         for cell in row.cells:
-            if cell._tc is not previous:  # a merged cell repeats across the columns it spans
-                cells.append(" ".join(cell.text.split()))
+            cells.append(cell.text if cell._tc is not previous else "")
             previous = cell._tc
-        line = " | ".join(c for c in cells if c)
-        if line:
-            lines.append(line)
-    return "\n".join(lines)
+        grid.append(cells)
+    return grid
 
 
-def _read_pdf(data: bytes) -> tuple[str, str]:
-    """Text layer of every page. An owner-only password (empty user password) is fine."""
+def _docx_table(grid: list[list[str]], caption: str, ordinal: int) -> TableData | None:
+    """A first row that is one merged cell is the table's title, not a header."""
+    if grid and len(grid[0]) > 1 and sum(1 for cell in grid[0] if cell.strip()) == 1 and len(grid) > 2:
+        caption = caption or caption_candidate(next(cell for cell in grid[0] if cell.strip()))
+        grid = grid[1:]
+    return make_table(grid, caption, ordinal)
+
+
+def _read_pdf(data: bytes) -> Loaded:
+    """Text layer of every page; tables read as tables. An owner-only password (empty user password) is fine."""
     from pypdf import PdfReader
     from pypdf.errors import DependencyError
 
@@ -318,26 +393,70 @@ def _read_pdf(data: bytes) -> tuple[str, str]:
         raise LoadError(f"encrypted PDF needs an extra package: {_short(err)}") from err
     except Exception as err:  # pypdf raises many types for damaged files
         raise LoadError(f"corrupt .pdf: {_short(err)}") from err
+    tables = _pdf_tables_into_pages(data, pages)
     text = "\n\n".join(page.strip() for page in pages if page.strip())
     if not text:
         raise LoadError("PDF has no extractable text (scanned image?)")
-    return text, "pdf"
+    return text, "pdf", tables
 
 
-def _read_html(data: bytes) -> tuple[str, str]:
-    markup, encoding = _decode_html(data)
+def _pdf_tables_into_pages(data: bytes, pages: list[str]) -> tuple[TableData, ...]:
+    """Replace the text of each page that holds ruled tables with pdfplumber's reading of it:
+    the text above, between and below the tables, and each table row as its own paragraph.
+    Pages without tables keep pypdf's text; if pdfplumber cannot read the file, all do."""
+    import pdfplumber
+
+    tables: list[TableData] = []
     try:
-        text = _html_to_text(markup)
+        with pdfplumber.open(io.BytesIO(data), password="") as pdf:
+            for number, page in enumerate(pdf.pages):
+                found = sorted(page.find_tables(), key=lambda t: t.bbox[1])
+                if not found or number >= len(pages):
+                    continue
+                blocks: list[str] = []
+                top = 0.0
+                for table in found:
+                    above = _pdf_band_text(page, top, table.bbox[1])
+                    blocks.append(above)
+                    lines = [line for line in "\n".join([*pages[:number], *blocks]).split("\n") if line.strip()]
+                    caption = caption_candidate(lines[-1]) if lines else ""
+                    grid = table.extract()
+                    layout = layout_paragraphs(grid)
+                    parsed = None if layout is not None else make_table(grid, caption, len(tables) + 1)
+                    if layout:
+                        blocks.append("\n".join(layout))
+                    if parsed is not None:
+                        tables.append(parsed)
+                        blocks.append("\n".join(parsed.row_texts()))
+                    top = table.bbox[3]
+                blocks.append(_pdf_band_text(page, top, page.height))
+                pages[number] = "\n".join(block for block in blocks if block.strip())
+    except Exception:  # pdfplumber fails on some files pypdf reads: keep the flat text then
+        return ()
+    return tuple(tables)
+
+
+def _pdf_band_text(page, top: float, bottom: float) -> str:
+    if bottom - top < 1:
+        return ""
+    return page.crop((0, max(0.0, top), page.width, min(bottom, page.height))).extract_text() or ""
+
+
+def _read_html(data: bytes) -> Loaded:
+    markup, encoding = _decode_html(data)
+    tables: list[TableData] = []
+    try:
+        text = _html_to_text(markup, tables)
     except Exception as err:  # bs4 may reject pathological markup
         raise LoadError(f"cannot parse HTML: {_short(err)}") from err
     if not text:
         raise LoadError("HTML has no visible text")
-    return text, f"html:{encoding}"
+    return text, f"html:{encoding}", tuple(tables)
 
 
-_READERS: dict[str, Callable[[bytes], tuple[str, str]]] = {
-    ".txt": _decode_text,
-    ".md": _decode_text,
+_READERS: dict[str, Callable[[bytes], Loaded]] = {
+    ".txt": _read_plain,
+    ".md": _read_markdown,
     ".docx": _read_docx,
     ".pdf": _read_pdf,
     ".html": _read_html,
@@ -381,20 +500,20 @@ def _declared_charset(data: bytes) -> str | None:
     return _CHARSET_ALIASES.get(name, name)
 
 
-def _html_to_text(markup: str) -> str:
-    """Visible text with block elements as paragraphs and table rows as lines."""
+def _html_to_text(markup: str, tables: list[TableData]) -> str:
+    """Visible text with block elements as paragraphs and table rows as paragraphs of their own."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(markup, "html.parser")
     for tag in soup(_DROP_TAGS):
         tag.decompose()
     parts: list[str] = []
-    _collect_html(soup, parts, in_pre=False)
+    _collect_html(soup, parts, in_pre=False, tables=tables)
     lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
-def _collect_html(node, parts: list[str], in_pre: bool) -> None:
+def _collect_html(node, parts: list[str], in_pre: bool, tables: list[TableData]) -> None:
     from bs4 import CData, NavigableString, Tag
 
     for child in node.children:
@@ -405,12 +524,35 @@ def _collect_html(node, parts: list[str], in_pre: bool) -> None:
             continue
         elif child.name == "br":
             parts.append("\n")
-        elif child.name == "tr":
-            cells = [c.get_text(" ", strip=True) for c in child.find_all(["td", "th"], recursive=False)]
-            parts.append("\n" + " | ".join(c for c in cells if c))
+        elif child.name == "table":
+            _collect_html_table(child, parts, tables)
         elif child.name in _BLOCK_TAGS:
             parts.append("\n\n")
-            _collect_html(child, parts, in_pre or child.name == "pre")
+            _collect_html(child, parts, in_pre or child.name == "pre", tables)
             parts.append("\n\n")
         else:
-            _collect_html(child, parts, in_pre)
+            _collect_html(child, parts, in_pre, tables)
+
+
+def _collect_html_table(table, parts: list[str], tables: list[TableData]) -> None:
+    """A <table> as data: its <caption> (else the paragraph before it) and one paragraph per row."""
+    rows = [row for row in table.find_all("tr") if row.find_parent("table") is table]
+    grid = [[cell.get_text(" ", strip=True) for cell in row.find_all(["td", "th"], recursive=False)] for row in rows]
+    layout = layout_paragraphs(grid)
+    if layout is not None:   # a box around text or a label/value header, not data
+        parts.append("".join(f"\n\n{paragraph}" for paragraph in layout) + "\n\n")
+        return
+    caption_tag = table.find("caption")
+    before = [p for p in "".join(parts).split("\n\n") if p.strip()]
+    if caption_tag is not None:
+        caption = caption_tag.get_text(" ", strip=True)
+        parts.append("\n\n" + caption)
+    else:
+        caption = caption_candidate(" ".join(before[-1].split())) if before else ""
+    parsed = make_table(grid, caption, len(tables) + 1)
+    if parsed is None:
+        return
+    tables.append(parsed)
+    for row_text in parsed.row_texts():
+        parts.append("\n\n" + row_text)
+    parts.append("\n\n")

@@ -2,8 +2,18 @@
 
 Incremental: a document whose fingerprint (file bytes, manifest entry, chunker
 settings) is unchanged keeps its chunks and vectors; nothing at all is written when
-no document changed. The index mirrors the paths given (by default the corpus folder):
-a document no longer there is removed from it.
+no document changed.
+
+What the new generation holds (docs/decisions.md, "Adding, replacing and removing"):
+
+* ``ingest(paths)`` ADDS or updates the documents under ``paths``; every other indexed
+  document is carried over from the live generation (chunks, records, vectors). A folder
+  given is mirrored: a document indexed from inside it whose file is gone is removed.
+* ``ingest(paths, replace=True)`` makes ``paths`` the whole corpus.
+* ``remove_documents(sources)`` drops documents by file name.
+* No paths: the configured corpus folder, added/updated and mirrored.
+
+Each publishes a new generation atomically, and writes ``report.json`` (ingest.report).
 """
 from __future__ import annotations
 
@@ -27,6 +37,7 @@ from ingest.clean import clean_text
 from ingest.load import LoadProblem, RawDocument, load_paths
 from ingest.metadata import DocumentInfo, apply_manifest, extract_info, load_manifest
 from ingest.records import ResponsibilityRecord, records_from_chunks
+from ingest.report import REPORT_FILE, DocumentReport, build_report, read_reports
 from ingest.sentences import add_sentence_vectors, reusable_sentence_vectors, sentence_collection_name
 from ingest.structure import parse_sections
 from ingest.targets import extract_targets
@@ -46,6 +57,9 @@ class ParsedDocument:
     chunks: list[Chunk]
     records: list[ResponsibilityRecord]
     fingerprint: str
+    targets: list[dict] = field(default_factory=list)   # asdict(ingest.targets.Target)
+    report: DocumentReport | None = None
+    origin: str = ""                                   # resolved path of the file it was read from
 
 
 @dataclass
@@ -56,7 +70,10 @@ class IngestSummary:
     replaced: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)      # indexed before, not read in this run, carried over
     problems: list[LoadProblem] = field(default_factory=list)
+    reports: list[DocumentReport] = field(default_factory=list)   # documents read in this run
+    replace: bool = False
     seconds: float = 0.0
     generation: str = ""
     previous_generation: str = ""
@@ -70,8 +87,15 @@ class IngestSummary:
         """A new index generation was written (documents changed, or the keyword index was rebuilt)."""
         return bool(self.generation) and self.generation != self.previous_generation
 
-    def describe(self) -> str:
-        lines = [f"{problem.source}: skipped — {problem.reason}" for problem in self.problems]
+    def removal_notice(self) -> str:
+        """What ``--replace`` or ``remove`` takes out of the index; printed before anything else."""
+        if not self.removed:
+            return "Removing 0 documents from the index."
+        return f"Removing {len(self.removed)} documents from the index: {', '.join(self.removed)}"
+
+    def describe(self, reports: bool = True) -> str:
+        lines = [report.describe() for report in self.reports] if reports else []
+        lines += [f"{problem.source}: skipped — {problem.reason}" for problem in self.problems]
         if not self.changed and not self.wrote:
             lines.append(f"No changes: the index is up to date ({self.documents} documents, {self.chunks} chunks).")
         elif not self.changed:
@@ -80,8 +104,8 @@ class IngestSummary:
         else:
             lines.append(
                 f"Indexed {self.documents} documents, {self.chunks} chunks: {len(self.added)} added, "
-                f"{len(self.replaced)} replaced, {len(self.removed)} removed, {len(self.unchanged)} unchanged "
-                f"in {self.seconds:.1f} s."
+                f"{len(self.replaced)} replaced, {len(self.removed)} removed, {len(self.unchanged)} unchanged"
+                + (f", {len(self.kept)} kept" if self.kept else "") + f" in {self.seconds:.1f} s."
             )
         return "\n".join(lines)
 
@@ -89,14 +113,21 @@ class IngestSummary:
 def parse_document(raw: RawDocument, manifest_entry: dict | None, max_chars: int) -> ParsedDocument:
     cleaned = clean_text(raw.text)
     info = apply_manifest(extract_info(raw.source, cleaned.text, cleaned.header_fields), manifest_entry)
-    chunks = chunk_document(info, cleaned.text, parse_sections(cleaned.text, info.title), max_chars)
+    root = parse_sections(cleaned.text, info.title)
+    chunks = chunk_document(info, cleaned.text, root, max_chars)
+    records = records_from_chunks(chunks, raw.tables)
+    targets = [asdict(target) for target in extract_targets(info, chunks, raw.tables)]
     identity = json.dumps([raw.sha256, manifest_entry, CHUNKER_VERSION, max_chars], ensure_ascii=False, sort_keys=True)
-    return ParsedDocument(info, cleaned.text, chunks, records_from_chunks(chunks),
-                          hashlib.sha256(identity.encode("utf-8")).hexdigest())
+    return ParsedDocument(info, cleaned.text, chunks, records, hashlib.sha256(identity.encode("utf-8")).hexdigest(),
+                          targets=targets, report=build_report(raw, info, cleaned.text, root, chunks, records, len(targets)),
+                          origin=str(raw.path.resolve()))
 
 
 def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = False,
-           progress: bool = True, embeddings=None) -> IngestSummary:
+           progress: bool = True, embeddings=None, replace: bool = False, announce=None) -> IngestSummary:
+    """Add or update the documents under ``paths`` (default: the corpus folder); ``replace`` makes
+    them the whole corpus. ``announce(summary)`` is called once the documents to remove are
+    known, before anything is embedded or written (the CLI prints the removal count there)."""
     started = time.perf_counter()
     paths = [Path(p) for p in (paths or [settings.corpus_dir])]
     raws, problems = load_paths(paths)
@@ -104,9 +135,52 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
     problems = problems + duplicates
     manifest = _manifest_entries(paths)
     documents = [parse_document(raw, manifest.get(raw.source), settings.chunk_max_chars) for raw in raws]
+    live = _live_generation(settings)
+    removed = _removed_sources(live, documents, problems, paths, replace)
+    carried = [] if live is None else _carried_documents(settings, live, keep=_carried_sources(live, documents, removed))
+    return _publish(settings, documents, carried, removed, problems, rebuild, progress, embeddings, started,
+                    replace=replace, announce=announce)
+
+
+def remove_documents(settings: Settings, sources: list[str], progress: bool = False, embeddings=None) -> IngestSummary:
+    """Drop documents (by file name) from the index; the others keep their chunks and vectors."""
+    started = time.perf_counter()
+    live = _live_generation(settings)
+    if live is None:
+        raise IngestError("There is no index to remove documents from. Build it with: policy-assistant ingest")
+    unknown = [source for source in sources if source not in live[1].documents]
+    if unknown:
+        raise IngestError(f"Not in the index: {', '.join(unknown)}. Indexed documents: "
+                          f"{', '.join(sorted(live[1].documents))}")
+    keep = [source for source in live[1].documents if source not in sources]
+    if not keep:
+        raise IngestError("Removing every document would leave an empty index; use "
+                          "'policy-assistant ingest --replace PATH' to replace the corpus instead.")
+    carried = _carried_documents(settings, live, keep=keep)
+    embeddings = embeddings or _LazyEmbeddings(settings)
+    return _publish(settings, [], carried, sorted(sources), [], False, progress, embeddings, started, replace=False,
+                    announce=None)
+
+
+def _publish(settings: Settings, documents: list[ParsedDocument], carried: list[ParsedDocument], removed: list[str],
+             problems: list[LoadProblem], rebuild: bool, progress: bool, embeddings, started: float,
+             replace: bool, announce) -> IngestSummary:
     previous = None if rebuild else _compatible_previous(settings)
     summary = _diff(documents, previous)
+    summary.documents = len(documents) + len(carried)
+    summary.chunks = sum(len(d.chunks) for d in (*documents, *carried))
+    summary.removed = removed
+    summary.kept = sorted(d.info.source for d in carried)
     summary.problems = problems
+    summary.replace = replace
+    summary.reports = [d.report for d in documents if d.report is not None]
+    for report in summary.reports:
+        report.change = next(kind for kind, names in (("added", summary.added), ("replaced", summary.replaced),
+                                                      ("unchanged", summary.unchanged)) if report.source in names)
+    if not documents and not carried:
+        raise IngestError("No readable documents to index; the previous index (if any) is unchanged.")
+    if announce is not None:
+        announce(summary)
     # A new tokenizer only needs the keyword index rebuilt; vectors are reused.
     keyword_index_stale = previous is not None and previous.tokenizer != TOKENIZER_NAME
     summary.previous_generation = previous.generation if previous else ""
@@ -114,12 +188,96 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
         summary.seconds = time.perf_counter() - started
         summary.generation = previous.generation
         return summary
-    if not documents:
-        raise IngestError("No readable documents to index; the previous index (if any) is unchanged.")
     embeddings = embeddings or load_embeddings(settings)
-    summary.generation = _build_generation(settings, documents, previous, embeddings, progress)
+    everything = sorted([*documents, *carried], key=lambda d: d.info.source)
+    summary.generation = _build_generation(settings, everything, previous, embeddings, progress)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+class _LazyEmbeddings:
+    """Loads the model only if a chunk really needs embedding (removing documents never does)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._model = None
+        previous = _live_generation(settings)
+        self.dimension = previous[1].embedding_dimension if previous else 0
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if self._model is None:
+            self._model = load_embeddings(self.settings)
+        return self._model.embed_documents(texts)
+
+
+def _live_generation(settings: Settings) -> tuple[Path, store.IndexManifest] | None:
+    """The published generation, whatever setup built it (its documents are carried over)."""
+    generation_dir = store.current_generation(settings.index_dir)
+    if generation_dir is None:
+        return None
+    try:
+        return generation_dir, store.read_manifest(generation_dir)
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def _removed_sources(live, documents: list[ParsedDocument], problems: list[LoadProblem], paths: list[Path],
+                     replace: bool) -> list[str]:
+    if live is None:
+        return []
+    indexed = live[1].documents
+    loaded = {d.info.source for d in documents}
+    if replace:
+        return sorted(source for source in indexed if source not in loaded)
+    # A folder given is mirrored: what was indexed from inside it and is gone from it goes.
+    # A file that is still there but could not be read keeps its previous version.
+    unreadable = {problem.source for problem in problems}
+    folders = [path.resolve() for path in paths if path.is_dir()]
+    return sorted(source for source, entry in indexed.items()
+                  if source not in loaded and source not in unreadable and entry.get("origin")
+                  and any(Path(entry["origin"]).is_relative_to(folder) for folder in folders))
+
+
+def _carried_sources(live, documents: list[ParsedDocument], removed: list[str]) -> list[str]:
+    loaded = {d.info.source for d in documents}
+    return [source for source in live[1].documents if source not in loaded and source not in removed]
+
+
+def _carried_documents(settings: Settings, live, keep: list[str]) -> list[ParsedDocument]:
+    """Documents not read in this run, as the live generation holds them (no source file needed)."""
+    if not keep:
+        return []
+    generation_dir, manifest = live
+    wanted = set(keep)
+    try:
+        infos = json.loads((generation_dir / "documents.json").read_text(encoding="utf-8"))
+        chunks: dict[str, list[Chunk]] = {}
+        for line in (generation_dir / "chunks.jsonl").read_text(encoding="utf-8").splitlines():
+            if line:
+                chunk = store.chunk_from_json(json.loads(line))
+                if chunk.source in wanted:
+                    chunks.setdefault(chunk.source, []).append(chunk)
+        records = [ResponsibilityRecord.from_json(r)
+                   for r in json.loads((generation_dir / "records.json").read_text(encoding="utf-8"))]
+        targets_path = generation_dir / "targets.json"
+        targets = json.loads(targets_path.read_text(encoding="utf-8")) if targets_path.exists() else []
+        reports = read_reports(generation_dir)
+        carried = []
+        for source in keep:
+            entry = manifest.documents[source]
+            report = reports.get(source)
+            if report is not None:
+                report.change = "kept"
+            carried.append(ParsedDocument(
+                info=store.info_from_json(infos[source]),
+                text=(generation_dir / "texts" / f"{source}.txt").read_text(encoding="utf-8"),
+                chunks=chunks.get(source, []), records=[r for r in records if r.source == source],
+                fingerprint=entry["fingerprint"], targets=[t for t in targets if t.get("source") == source],
+                report=report, origin=entry.get("origin", "")))
+        return carried
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise IngestError(f"Cannot read the documents already indexed in {generation_dir} ({error}); "
+                          "re-ingest them with: policy-assistant ingest --replace PATH…") from error
 
 
 def _unique_sources(raws: list[RawDocument]) -> tuple[list[RawDocument], list[LoadProblem]]:
@@ -169,8 +327,6 @@ def _diff(documents: list[ParsedDocument], previous: store.IndexManifest | None)
             summary.replaced.append(source)
         else:
             summary.unchanged.append(source)
-    current = {d.info.source for d in documents}
-    summary.removed = sorted(source for source in before if source not in current)
     return summary
 
 
@@ -266,8 +422,10 @@ def _write_side_files(settings: Settings, generation_dir: Path, documents: list[
     records = [record for document in documents for record in document.records]
     store.write_json(generation_dir / "documents.json", {d.info.source: asdict(d.info) for d in documents})
     store.write_json(generation_dir / "records.json", [record.to_json() for record in records])
-    store.write_json(generation_dir / "targets.json",
-                     [asdict(t) for d in documents for t in extract_targets(d.info, d.chunks)])
+    store.write_json(generation_dir / "targets.json", [t for d in documents for t in d.targets])
+    store.write_json(generation_dir / REPORT_FILE, {
+        "generation": generation_dir.name,
+        "documents": [d.report.to_json() for d in documents if d.report is not None]})
     (generation_dir / "chunks.jsonl").write_text(
         "".join(json.dumps(asdict(chunk), ensure_ascii=False) + "\n" for chunk in chunks), encoding="utf-8")
 
@@ -285,8 +443,8 @@ def _write_side_files(settings: Settings, generation_dir: Path, documents: list[
         chunk_max_chars=settings.chunk_max_chars, tokenizer=TOKENIZER_NAME, dictionary_sha256=segmenter.dictionary_sha256,
         store=store.store_label(settings), collection=collection, created_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         chunk_count=len(chunks),
-        documents={d.info.source: {"fingerprint": d.fingerprint, "chunks": len(d.chunks), "doc_id": d.info.doc_id}
-                   for d in documents},
+        documents={d.info.source: {"fingerprint": d.fingerprint, "chunks": len(d.chunks), "doc_id": d.info.doc_id,
+                                   "origin": d.origin} for d in documents},
     )
     # Written last: a generation without its manifest is never published.
     (generation_dir / store.MANIFEST).write_text(manifest.to_json(), encoding="utf-8")

@@ -1,19 +1,38 @@
-"""Responsibility records: who leads and who takes part in each action or project.
+"""Responsibility records: who leads and who takes part in each action, project or task.
 
-Parsed from the "（责任分工：由A、B牵头，C、D等单位参加）" paragraph that closes an action,
-and tied to that action's heading path and to the chunk that cites it.
+Parsed from every common way a Chinese plan assigns units, each tied to the heading path
+of the item it belongs to and to the chunk that cites it:
+
+* "（责任分工：由A、B牵头，C、D等单位参加）" — a paragraph that closes an action;
+* "牵头单位：A；配合单位：B" and "责任单位：A、B" (the first named leads) — a line of its own;
+* "（A牵头，B配合）", "（A负责）" at the end of an item, or a closing sentence "由A牵头，B配合。";
+* a table row whose columns name lead and partner units (ingest.tables.column_roles),
+  with the row's task as the action.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
 
-from ingest.chunk import Chunk
+from ingest.chunk import PATH_SEPARATOR, Chunk
+from ingest.tables import TableData, column_roles, task_label
+from ingest.variants import restore, simplified_view
 
 RESPONSIBILITY_TEXT = re.compile(
     r"责任分工[：:]\s*由(?P<lead>.+?)牵头(?:[，,、;；]\s*(?P<part>.+?))?(?:等单位)?(?:参加|参与|配合)?[）)]?\s*$"
 )
-AGENCY_SEPARATOR = re.compile(r"[、，,；;]")
+AGENCY_SEPARATOR = re.compile(r"[、，,；;/／]|\s+")
+# "牵头单位：A、B；配合单位：C" — one label, its names up to the next label or clause end.
+UNIT_LABEL = re.compile(
+    r"(?P<label>牵头单位|牵头部门|责任单位|责任部门|主责单位|主责部门|负责单位|负责部门|"
+    r"配合单位|配合部门|参与单位|参与部门|参加单位|协办单位|协助单位|协同单位)[：:]\s*(?P<names>[^；;。）)\n]+)"
+)
+LEAD_CLAUSE = re.compile(r"^由?(?P<names>.+?)(?:共同)?(?:牵头负责|牵头|主责|负责)$")
+PARTNER_CLAUSE = re.compile(r"^(?P<names>.+?)(?:等单位|等部门)?(?:按职责)?(?:配合|参与|参加|协办|协助|协同)$")
+TRAILING_NOTE = re.compile(r"[（(](?P<inner>[^（）()]{2,150})[）)][。；;]?$")
+CLOSING_SENTENCE = re.compile(r"(?:^|[。；，,])(?P<inner>由[^。；]{2,120}?(?:牵头|负责)[^。；]{0,80})。?$")
+NOT_A_NAME = re.compile(r"[。：:]|^(各|有关|相关)?(单位|部门)$")
+MAX_NAME_CHARS = 30
 
 
 @dataclass(frozen=True)
@@ -46,26 +65,138 @@ class ResponsibilityRecord:
         return ""
 
 
-def parse_agencies(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    match = RESPONSIBILITY_TEXT.search(text.replace("\n", ""))
-    if not match:
-        return (), ()
-    return _split(match.group("lead")), _split(match.group("part") or "")
+Units = tuple[tuple[str, ...], tuple[str, ...]]   # (lead, participating)
+
+
+def parse_agencies(text: str) -> Units:
+    """Lead and participating units of a responsibility line, in any of the common phrasings
+    (matched on the simplified view, names returned as the document writes them)."""
+    flat = text.replace("\n", "")
+    return _as_written(_parse_agencies(simplified_view(flat)), simplified_view(flat), flat)
+
+
+def _as_written(units: Units, view: str, original: str) -> Units:
+    lead, partner = units
+    return (tuple(restore(name, view, original) for name in lead),
+            tuple(restore(name, view, original) for name in partner))
+
+
+def _parse_agencies(flat: str) -> Units:
+    match = RESPONSIBILITY_TEXT.search(flat)
+    if match:
+        return _split(match.group("lead")), _split(match.group("part") or "")
+    labelled = parse_unit_labels(flat)
+    if labelled[0]:
+        return labelled
+    inner = flat.strip().strip("（()）。")
+    return parse_duty_clauses(inner)
+
+
+def parse_unit_labels(text: str) -> Units:
+    """"牵头单位：A；配合单位：B、C" or "责任单位：A、B、C" (the first responsible unit leads)."""
+    lead: list[str] = []
+    partner: list[str] = []
+    responsible: list[str] = []
+    for match in UNIT_LABEL.finditer(text):
+        names = list(_split(match.group("names")))
+        label = match.group("label")
+        if label.startswith(("牵头", "主责")):
+            lead += names
+        elif label.startswith(("责任", "负责")):
+            responsible += names
+        else:
+            partner += names
+    if not lead and responsible:
+        lead, responsible = responsible[:1], responsible[1:]
+    partner = responsible + partner
+    return _unique(lead), _unique([name for name in partner if name not in lead])
+
+
+def parse_duty_clauses(text: str) -> Units:
+    """"A、B牵头，C、D配合" / "由A负责" / "A牵头负责，B等单位参与" — clauses split at ，；."""
+    lead: list[str] = []
+    partner: list[str] = []
+    for clause in re.split(r"[，,；;]", text):
+        clause = clause.strip()
+        if (match := LEAD_CLAUSE.match(clause)) and not PARTNER_CLAUSE.match(clause):
+            lead += _split(match.group("names"))
+        elif match := PARTNER_CLAUSE.match(clause):
+            partner += _split(match.group("names"))
+        elif clause:
+            return (), ()   # a clause that assigns no unit: this is prose, not a duty note
+    return _unique(lead), _unique([name for name in partner if name not in lead])
 
 
 def _split(names: str) -> tuple[str, ...]:
-    return tuple(name.strip() for name in AGENCY_SEPARATOR.split(names) if name.strip())
+    cleaned = [re.sub(r"(等单位|等部门|等)$", "", name.strip()).removeprefix("由") for name in AGENCY_SEPARATOR.split(names)]
+    if any(NOT_A_NAME.search(name) or len(name) > MAX_NAME_CHARS for name in cleaned if name):
+        return ()
+    return tuple(name for name in cleaned if name)
 
 
-def records_from_chunks(chunks: list[Chunk]) -> list[ResponsibilityRecord]:
+def _unique(names) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(names))
+
+
+def records_from_chunks(chunks: list[Chunk], tables: tuple[TableData, ...] = ()) -> list[ResponsibilityRecord]:
+    rows = {text: (table, row) for table in tables for text, row in zip(table.row_texts(), table.rows)}
     records = []
     for chunk in chunks:
-        if chunk.kind != "responsibility":
-            continue
-        lead, participating = parse_agencies(chunk.text)
-        records.append(ResponsibilityRecord(
-            source=chunk.source, doc_id=chunk.doc_id, title=chunk.title, jurisdiction=chunk.jurisdiction,
-            section_path=chunk.section_path, action=chunk.section_path[-1],
-            lead_agencies=lead, participating_agencies=participating, chunk_id=chunk.chunk_id, text=chunk.text,
-        ))
+        if chunk.kind == "responsibility":
+            lead, participating = parse_agencies(chunk.text)
+            records.append(_record(chunk, chunk.section_path, lead, participating))
+        elif chunk.kind == "table_row" and chunk.text in rows:
+            record = _table_row_record(chunk, *rows[chunk.text])
+            if record is not None:
+                records.append(record)
+        elif chunk.kind == "text":
+            records.extend(_item_note_records(chunk))
     return records
+
+
+def _record(chunk: Chunk, section_path: tuple[str, ...], lead, participating) -> ResponsibilityRecord:
+    return ResponsibilityRecord(
+        source=chunk.source, doc_id=chunk.doc_id, title=chunk.title, jurisdiction=chunk.jurisdiction,
+        section_path=section_path, action=section_path[-1],
+        lead_agencies=tuple(lead), participating_agencies=tuple(participating), chunk_id=chunk.chunk_id, text=chunk.text,
+    )
+
+
+def _item_note_records(chunk: Chunk) -> list[ResponsibilityRecord]:
+    """"（A牵头，B配合）" or "由A负责。" closing a paragraph of an item assigns that item."""
+    records = []
+    for original in chunk.text.split("\n\n"):
+        original = original.strip()
+        paragraph = simplified_view(original)
+        note = TRAILING_NOTE.search(paragraph) or CLOSING_SENTENCE.search(paragraph)
+        if not note:
+            continue
+        inner = note.group("inner")
+        lead, participating = parse_unit_labels(inner)
+        if not lead:
+            lead, participating = parse_duty_clauses(inner)
+        lead, participating = _as_written((lead, participating), paragraph, original)
+        if lead:
+            records.append(_record(chunk, chunk.section_path, lead, participating))
+    return records
+
+
+def _table_row_record(chunk: Chunk, table: TableData, row: tuple[str, ...]) -> ResponsibilityRecord | None:
+    roles = column_roles(table.headers)
+    if not roles.names_units:
+        return None
+    lead = [name for i in roles.lead if i < len(row) for name in _split(row[i])]
+    partner = [name for i in roles.partner if i < len(row) for name in _split(row[i])]
+    for i in roles.duty:
+        duty_lead, duty_partner = parse_agencies(row[i]) if i < len(row) else ((), ())
+        lead += duty_lead
+        partner += duty_partner
+    # Only a "责任单位" column (no 牵头 column, no partner column): the first named unit leads.
+    if lead and not partner and not any(re.search(r"牵头|主办|主责|主管", simplified_view(table.headers[i]))
+                                        for i in roles.lead):
+        lead, partner = lead[:1], lead[1:]
+    if not lead:
+        return None
+    label = task_label(table.headers, row, roles) or f"{table.caption}{PATH_SEPARATOR}第{table.rows.index(row) + 1}行"
+    return _record(chunk, chunk.section_path + (label,), _unique(lead),
+                   [name for name in _unique(partner) if name not in lead])

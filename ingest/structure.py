@@ -10,6 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ingest.clean import UNIT_LINE
+from ingest.tables import TABLE_ROW
+from ingest.variants import simplified_view
+
 MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("chinese", re.compile(r"^[一二三四五六七八九十]+、")),
     ("paren_chinese", re.compile(r"^[（(][一二三四五六七八九十]+[）)]")),
@@ -29,7 +33,17 @@ class Paragraph:
 
     @property
     def is_responsibility(self) -> bool:
-        return bool(RESPONSIBILITY.match(self.text))
+        opening = simplified_view(self.text[:10])   # 責任單位 reads as 责任单位
+        return bool(RESPONSIBILITY.match(opening) or UNIT_LINE.match(opening))
+
+    @property
+    def closes_action(self) -> bool:
+        """A 责任分工 paragraph closes its action; a unit line belongs to the item above it."""
+        return bool(RESPONSIBILITY.match(simplified_view(self.text[:10])))
+
+    @property
+    def is_table_row(self) -> bool:
+        return bool(TABLE_ROW.match(self.text))
 
 
 @dataclass
@@ -65,8 +79,11 @@ def parse_sections(text: str, title: str) -> Section:
     stack = [root]
     for paragraph in paragraphs_of(text):
         kind, marker = _marker(paragraph.text)
-        if paragraph.is_responsibility:
-            _close_items(stack)
+        if paragraph.is_table_row:
+            stack[-1].blocks.append(paragraph)
+        elif paragraph.is_responsibility:
+            if paragraph.closes_action:
+                _close_items(stack)
             stack[-1].blocks.append(paragraph)
         elif _is_document_line(paragraph.text):
             root.blocks.append(paragraph)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from assistant.text import sentences
 from ingest.chunk import Chunk
 from ingest.metadata import DocumentInfo
+from ingest.tables import TableData
 
 VALUE = re.compile(
     r"(?P<comparator>超过|达到|不低于|不少于|力争|突破|提高到|提升到|增加到|建设|培育|培训|选派|建成|开展)?"
@@ -37,9 +38,17 @@ class Target:
     sentence: str            # the sentence that states the target (cited)
 
 
-def extract_targets(info: DocumentInfo, chunks: list[Chunk]) -> list[Target]:
-    targets = []
+INDICATOR_HEADER = re.compile(r"指标|名称|项目|内容|类别|事项")
+HEADER_UNIT = re.compile(r"[（(](?P<unit>%|万人次|人次|万人|个|家|所|场|次|人|项)[）)]")
+NUMBER = re.compile(r"^(?P<comparator>≥|>=|不低于|超过|达到)?\s*(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>%|万人次|人次|万人|名|人|个|家|所|场|次|项|万)?(?P<more>以上)?$")
+
+
+def extract_targets(info: DocumentInfo, chunks: list[Chunk], tables: tuple[TableData, ...] = ()) -> list[Target]:
+    """Targets stated in sentences, and in indicator tables (one per numeric cell)."""
+    targets = _table_targets(info, chunks, tables)
     for chunk in chunks:
+        if chunk.kind == "table_row":
+            continue   # read from the table's structure above, not from its rendering
         for sentence in sentences(chunk.text):
             targets.extend(_targets_in_sentence(info, chunk, sentence))
     return targets
@@ -64,6 +73,40 @@ def _targets_in_sentence(info: DocumentInfo, chunk: Chunk, sentence: str) -> lis
                 value=match["value"], unit=match["unit"], year=year, jurisdiction=info.jurisdiction,
                 source=info.source, title=info.title, section=chunk.section, chunk_id=chunk.chunk_id, sentence=sentence,
             ))
+    return found
+
+
+def _table_targets(info: DocumentInfo, chunks: list[Chunk], tables: tuple[TableData, ...]) -> list[Target]:
+    """"指标 | 2025年 | 2030年" tables: each numeric cell is a target for its row's indicator,
+    the year and unit coming from the column header (or the indicator's "（个）") when the cell
+    does not state them; a bare number with no unit anywhere is not taken as a target."""
+    by_text = {chunk.text: chunk for chunk in chunks if chunk.kind == "table_row"}
+    found = []
+    for table in tables:
+        if not table.headers:
+            continue
+        named = [i for i, header in enumerate(table.headers) if INDICATOR_HEADER.search(header)]
+        for row, text in zip(table.rows, table.row_texts()):
+            chunk = by_text.get(text)
+            if chunk is None:
+                continue
+            indicator_column = named[0] if named else next(
+                (i for i, cell in enumerate(row) if cell and not NUMBER.match(cell) and not cell.isdigit()), None)
+            if indicator_column is None or indicator_column >= len(row):
+                continue
+            for column, (header, cell) in enumerate(zip(table.headers, row)):
+                match = NUMBER.match(cell)
+                header_unit = HEADER_UNIT.search(header) or HEADER_UNIT.search(row[indicator_column])
+                unit = (match["unit"] if match else "") or (header_unit["unit"] if header_unit else "")
+                if column == indicator_column or not match or not unit:
+                    continue
+                year = YEAR.search(header) or YEAR.search(cell)
+                found.append(Target(
+                    indicator=row[indicator_column][-30:],
+                    comparator=(match["comparator"] or "") + ("以上" if match["more"] else ""),
+                    value=match["value"], unit=unit, year=year.group("year") if year else "",
+                    jurisdiction=info.jurisdiction, source=info.source, title=info.title, section=chunk.section,
+                    chunk_id=chunk.chunk_id, sentence=chunk.text))
     return found
 
 

@@ -148,7 +148,7 @@ def test_line_endings_are_normalised(tmp_path):
 
 def test_markdown_loads_as_text(tmp_path):
     doc = load_file(write(tmp_path / "notes.md", "# 责任分工\n\n- 市科协牵头\n"))
-    assert doc.text == "# 责任分工\n\n- 市科协牵头\n"
+    assert doc.text == "责任分工\n\n- 市科协牵头\n"   # heading marks dropped, list text kept
     assert doc.encoding == "utf-8"
 
 
@@ -205,7 +205,7 @@ def test_docx_paragraphs_and_table_rows(tmp_path):
     assert doc.text == (
         "Leave Policy\n\n"
         "Employees receive 25 days of annual leave.\n\n"
-        "Grade | Days\nSenior | 30\n\n"
+        "【表1】Grade：Senior；Days：30\n\n"
         "Unused leave expires in March."
     )
 
@@ -293,7 +293,7 @@ def test_html_visible_text_only_with_paragraphs(tmp_path):
         "Remote Work Policy\n\n"
         "Staff may work remotely\ntwo days per week.\n\n"
         "责任分工：人事处负责解释。\n\n"
-        "Grade | Days\nSenior | 2"
+        "【表1】Grade：Senior；Days：2"
     )
     for hidden in ("tracking code", "Footer Text", "banner", "News", "color", "internal comment", "Site | Policy"):
         assert hidden not in doc.text

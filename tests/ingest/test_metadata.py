@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ingest.clean import clean_text
-from ingest.metadata import DocumentInfo, apply_manifest, extract_info, load_manifest
+from ingest.metadata import DocumentInfo, apply_manifest, extract_info, load_manifest, missing_fields
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +97,8 @@ def test_extraction_agrees_with_the_corpus_manifest(extracted, corpus_manifest, 
     for prefix, info in extracted.items():
         entry = corpus_manifest[raw_seeds[prefix].source]
         assert info.doc_number == entry["doc_number"], prefix
+        assert info.title == entry["title"], prefix
+        assert list(info.issuers) == entry["issuers"], prefix
         assert info.status == entry["status"], prefix
         assert info.jurisdiction == entry["jurisdiction"], prefix
         for kind, value in entry["dates"].items():
@@ -184,3 +186,60 @@ def test_as_metadata_is_flat_strings(extracted):
     metadata = extracted["003"].as_metadata()
     assert metadata["doc_number"] == "郴政办发〔2022〕1号"
     assert all(isinstance(value, str) for value in metadata.values())
+
+
+# ---------------------------------------------------------------- synthetic documents, no manifest
+
+
+def info_of(raw: str, source: str = "doc.txt") -> DocumentInfo:
+    cleaned = clean_text(raw)
+    return extract_info(source, cleaned.text, cleaned.header_fields)
+
+
+def test_masthead_issuer_trial_status_and_printing_office_is_not_an_issuer():
+    info = info_of(
+        "示例市科学技术局文件\n\n示科发〔2031〕3号\n\n"
+        "示例市科学技术局关于印发《示例市科普基地管理办法（试行）》的通知\n\n各区县科技局：\n\n"
+        "现将《示例市科普基地管理办法（试行）》印发给你们。\n\n"
+        "示例市科普基地管理办法（试行）\n\n一、总则\n\n1.为规范科普基地管理，制定本办法。\n\n"
+        "示例市科学技术局办公室\n\n2031年4月2日印发")
+    assert info.title == "示例市科普基地管理办法（试行）"
+    assert info.doc_number == "示科发〔2031〕3号"
+    assert info.issuers == ("示例市科学技术局",)
+    assert info.status == "试行"
+    assert info.dates == {"printed": "2031-04-02"}
+    assert missing_fields(info) == []
+
+
+def test_joint_signature_above_the_date_names_every_issuer():
+    info = info_of(
+        "某某县全民科学素质行动实施方案\n\n一、目标\n\n到2030年，全县公民具备科学素质的比例超过16%。\n\n"
+        "某某县科学技术协会　某某县教育局　某某县农业农村局\n\n2030年1月5日")
+    assert info.title == "某某县全民科学素质行动实施方案"
+    assert info.issuers == ("某某县科学技术协会", "某某县教育局", "某某县农业农村局")
+    assert info.dates == {"signed": "2030-01-05"}
+    # no 文号, no notice, no draft mark: the status is not stated, and is not invented
+    assert info.doc_number == "" and info.status == ""
+    assert missing_fields(info) == ["doc_number", "status"]
+
+
+def test_a_draft_plan_without_header_reports_what_it_lacks():
+    info = info_of("示例县科普工作三年行动计划（草案）\n\n一、主要任务\n\n1.建设科普场馆。")
+    assert info.title == "示例县科普工作三年行动计划（草案）"
+    assert info.status == "草案"
+    assert info.issuers == () and info.dates == {} and info.doc_number == ""
+    assert missing_fields(info) == ["doc_number", "issuers", "dates"]
+
+
+def test_a_draft_mark_on_its_own_line():
+    info = info_of("示例县科普工作要点\n\n（征求意见稿）\n\n一、工作目标\n\n全年开展科普活动。")
+    assert (info.title, info.status) == ("示例县科普工作要点", "征求意见稿")
+
+
+@pytest.mark.parametrize("head, number", [
+    ("示例市科学技术协会文件  示科协发〔2030〕 2号\n\n示例市科普工作要点", "示科协发〔2030〕2号"),
+    ("示科协字[2030]第7号\n\n示例市科普工作要点", "示科协字[2030]第7号"),
+    ("示例市科普工作要点\n\n为贯彻《示例省科普条例》（示政发〔2029〕3号），制定本要点。", ""),
+])
+def test_doc_number_layouts(head, number):
+    assert info_of(head).doc_number == number
