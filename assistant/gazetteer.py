@@ -395,7 +395,7 @@ def resolve_place(name: str, within: Place | None = None, known: Iterable[Place]
 _NEW_UNIT = re.compile(rf"^([{_HAN}]{{0,6}}?)(新区|经济技术开发区|高新技术产业开发区|经济开发区|高新区)")
 
 
-def _new_unit_after(source: str, mention: PlaceMention) -> Place | None:
+def new_unit_after(source: str, mention: PlaceMention) -> Place | None:
     """湖南湘江新区管理委员会 → Place(湖南湘江新区) under 湖南省, when the gazetteer lacks it."""
     match = _NEW_UNIT.match(source[mention.end:])
     if not match:
@@ -405,7 +405,8 @@ def _new_unit_after(source: str, mention: PlaceMention) -> Place | None:
     level = "new_area" if match.group(2) == "新区" else "zone"
     if name in _gazetteer().by_name or name == parent.name + match.group(2):
         return None
-    return make_place(name, level, parent.chain, extra_aliases=(name[len(mention.text):] if len(name) - len(mention.text) >= 3 else name,))
+    own_name = match.group(1) + match.group(2) if len(match.group(1)) >= 2 else ""   # 湘江新区, not 新区
+    return make_place(name, level, parent.chain, extra_aliases=(own_name,) if own_name else ())
 
 
 def _lead_place(source: str, context: list[Place], known: list[Place]) -> Place | None:
@@ -426,7 +427,7 @@ def _lead_place(source: str, context: list[Place], known: list[Place]) -> Place 
             place, end = mention.place, mention.end
         else:
             break
-    new_unit = _new_unit_after(source, PlaceMention(source[first.start:end], first.start, end, place))
+    new_unit = new_unit_after(source, PlaceMention(source[first.start:end], first.start, end, place))
     return new_unit or place
 
 
