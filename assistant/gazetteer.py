@@ -108,6 +108,37 @@ def province_abbreviations() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
+def _dictionary_words() -> frozenset[str]:
+    """Words of jieba's dictionary (2-4 characters, not tagged as place names, count ≥ 100):
+    a place alias that a word straddles is part of that word (示范县 is not 范县)."""
+    import jieba
+
+    words = set()
+    with (Path(jieba.__file__).parent / "dict.txt").open(encoding="utf-8") as lines:
+        for line in lines:
+            parts = line.split()
+            if len(parts) == 3 and parts[2] != "ns" and int(parts[1]) >= 100 and 2 <= len(parts[0]) <= 4:
+                words.add(parts[0])
+    return frozenset(words)
+
+
+def _straddled(text: str, start: int, end: int, words: frozenset[str]) -> bool:
+    """True when a dictionary word crosses the start of the match, or its end unless the match
+    ends in a division word (湖南省|委 is fine, 新乡|贤 is not)."""
+    for j in range(max(0, start - 3), start):
+        for k in range(start + 1, min(len(text), start + 3) + 1):
+            if 2 <= k - j <= 4 and text[j:k] in words:
+                return True
+    if text[end - 1] in "省市县区州旗盟":
+        return False
+    for j in range(max(start, end - 3), end):
+        for k in range(end + 1, min(len(text), end + 3) + 1):
+            if 2 <= k - j <= 4 and text[j:k] in words:
+                return True
+    return False
+
+
+@lru_cache(maxsize=1)
 def _everyday_words() -> frozenset[str]:
     import jieba
 
@@ -349,6 +380,8 @@ def find_places(text: str, within: Place | None = None, known: Iterable[Place] =
             piece = text[i:i + size]
             if piece in gazetteer.aliases or piece in known_index:
                 spans.append((i, i + size))
+    words = _dictionary_words()
+    spans = [(s, e) for s, e in spans if not _straddled(text, s, e, words)]
     spans.sort(key=lambda span: (span[0] - span[1], span[0]))
     taken: list[tuple[int, int]] = []
     occupied = bytearray(length)

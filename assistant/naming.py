@@ -83,6 +83,20 @@ def _stem_english(stem: str, suffix: str) -> str:
     return pinyin_word(stem, suffix)
 
 
+def _plausible_stem(stem: str) -> bool:
+    """Whether an unknown name's part before its division word can be a proper name: 2-4 Han
+    characters (after a known leading place, as in 湖南湘江) and no division word inside —
+    县市区, 乡镇 and 城乡 are words, not places."""
+    if not re.fullmatch(r"[\u4e00-\u9fff]+", stem):
+        return False
+    mentions = find_places(stem)
+    if mentions and mentions[0].start == 0 and mentions[0].end < len(stem):
+        stem = stem[mentions[0].end:]
+    elif mentions and mentions[0].start == 0:
+        return True
+    return 2 <= len(stem) <= 4 and not re.search("[省市县区州乡镇村]", stem)
+
+
 def _bare_place_english(place: Place) -> str:
     """The pinyin of a place's own name without its division word: 湖南省 → Hunan."""
     name = place.name
@@ -113,7 +127,7 @@ def _compose_place(name: str) -> str:
                 groups = _ethnic_english(stem[ethnic.start():])
                 base = pinyin_word(stem[:ethnic.start()])
                 return f"{base} {groups} {english}" if base and groups else ""
-        if suffix == "市" and len(stem) < 2:
+        if not _plausible_stem(stem):
             return ""
         base = _stem_english(stem, suffix)
         return f"{base} {english}" if base else ""
@@ -265,6 +279,11 @@ def english_agency(name: str) -> str:
     if parts.place is not None and body[:1] in terms["levels"] and body[1:2] == "委":
         body = body[1:]                     # 湖南省 + 省委宣传部: the level word repeats the place's
     english = _compose_body(body)
+    if not english and body.endswith("办公室") and _compose_body(body[:-3]):
+        # 科学技术厅办公室: the general office of a composed body
+        inner = _compose_body(body[:-3])
+        inner = inner if "{j}" in inner else f"{{j}} {inner}"
+        english = f"General Office of the {inner}"
     if not english:
         return ""
     if "{j}" in english:
