@@ -344,7 +344,8 @@ def _pick(alias: str, strong: tuple[Place, ...], weak: tuple[Place, ...], contex
         narrow = [p for p in in_context if any(same_or_within(p, c) for c in context)] or in_context
         if len(narrow) == 1:
             return narrow[0]
-    if alias in everyday:
+    # An everyday word needs context; "<name of two or more characters> + 州/县/市…" is a name.
+    if alias in everyday and not (alias[-1] in "省市县区州旗盟" and len(alias) >= 3):
         return None
     if len(strong) == 1:
         return strong[0]
@@ -404,10 +405,28 @@ def find_places(text: str, within: Place | None = None, known: Iterable[Place] =
             continue
         alias = text[start:end]
         strong, weak = _candidates(alias, known_index)
-        place = _pick(alias, strong, weak, context, gazetteer.everyday)
+        # the place written right before it (南京市|鼓楼区) settles it first, then the whole text
+        before = [p for (s, e), p in resolved.items() if e == start]
+        place = (_pick(alias, strong, weak, before, gazetteer.everyday) if before else None) \
+            or _pick(alias, strong, weak, context, gazetteer.everyday)
         if place is not None:
             resolved[(start, end)] = place
     return [PlaceMention(text[s:e], s, e, resolved[(s, e)]) for s, e in taken if (s, e) in resolved]
+
+
+def places_named(alias: str) -> tuple[Place, ...]:
+    """Every place an alias may name, ambiguous or not (鼓楼区 → four districts)."""
+    strong, weak = _gazetteer().aliases.get(alias, ((), ()))
+    return strong or weak
+
+
+def leading_alias(text: str) -> str:
+    """The longest alias ``text`` starts with, ambiguous or not ('' if none)."""
+    gazetteer = _gazetteer()
+    for size in range(min(gazetteer.max_len.get(text[:1], 0), len(text)), 1, -1):
+        if text[:size] in gazetteer.aliases:
+            return text[:size]
+    return ""
 
 
 def resolve_place(name: str, within: Place | None = None, known: Iterable[Place] = ()) -> Place | None:

@@ -63,8 +63,11 @@ def english_matches(question: str) -> list[Term]:
 
 
 def gloss(chinese: str) -> str:
-    """English gloss of a Chinese name, or "" when the glossary has none."""
+    """English gloss of a Chinese name: the glossary's override or term of art, else the name
+    composed by assistant/naming.py (places in pinyin, agencies from level + body), else ""."""
     for term in load_glossary():
         if chinese == term.zh or chinese in term.zh_aliases:
             return term.en
-    return ""
+    from assistant.naming import english_agency, english_place   # naming reads the glossary too
+
+    return english_place(chinese) or english_agency(chinese)

@@ -16,8 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-from assistant.gazetteer import (Place, PlaceMention, _ethnic_pattern, find_places, new_unit_after,
-                                 places_within, resolve_place, same_or_within)
+from assistant.gazetteer import (Place, PlaceMention, _ethnic_pattern, find_places, leading_alias,
+                                 new_unit_after, places_named, places_within, resolve_place, same_or_within)
 
 TERMS_PATH = Path(__file__).parent / "data" / "agency_terms.toml"
 _VOWEL_START = re.compile(r"^[aoe]")
@@ -212,6 +212,11 @@ def split_agency(name: str) -> AgencyParts:
             return AgencyParts(party, unit, "", text[len(unit.name):])
         # 郴州市 consumed its 市; a level word may still follow a bare name (郴州市委 / 湖南省委)
         return AgencyParts(party, place, "", text[end:])
+    # A name several places share (西湖区 in 杭州 and in 南昌) still reads the same in English.
+    alias = leading_alias(text)
+    namesakes = places_named(alias) if alias else ()
+    if namesakes and len({p.name for p in namesakes}) == 1 and len(text) > len(alias):
+        return AgencyParts(party, namesakes[0], "", text[len(alias):])
     levels = _terms()["levels"]
     if text[:1] in levels and len(text) > 1:
         return AgencyParts(party, None, text[0], text[1:])
@@ -304,7 +309,10 @@ def english_document_title(title: str) -> str:
     """Best-effort English title: [place] [year] [subject] [document type]; "" if unsure.
 
     The subject must be general vocabulary (agency bodies) or a glossary term of art."""
-    from assistant.glossary import gloss      # glossary may fall back on this module
+    from assistant.glossary import load_glossary   # the glossary falls back on this module
+
+    terms = {form: term.en for term in load_glossary() for form in (term.zh, *term.zh_aliases)}
+    gloss = terms.get     # terms of art only: never compose a "place" out of a title's words
 
     text = re.sub(r"\s+", "", title or "").strip("《》")
     text = re.sub(r"[（(](征求意见稿|草案|试行|送审稿)[）)]", "", text)
@@ -342,7 +350,7 @@ def english_document_title(title: str) -> str:
         # 湖南省科协2023年科普工作要点: the place's agency issues the points
         for size in range(len(text), 1, -1):
             if _compose_body(text[:size]) and parts.place is not None:
-                agency = english_agency(parts.place.name + text[:size])
+                agency = gloss(parts.place.name + text[:size]) or english_agency(parts.place.name + text[:size])
                 if agency:
                     place_english, text = agency, text[size:]
                     break
