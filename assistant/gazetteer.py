@@ -108,18 +108,28 @@ def province_abbreviations() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
-def _dictionary_words() -> frozenset[str]:
-    """Words of jieba's dictionary (2-4 characters, not tagged as place names, count ≥ 100):
-    a place alias that a word straddles is part of that word (示范县 is not 范县)."""
+def _jieba_words() -> tuple[frozenset[str], frozenset[str]]:
+    """(dictionary words, everyday words) from jieba's dictionary, read once: words of 2-4
+    characters not tagged as place names (ns), counted ≥ 100 and ≥ COMMON_WORD_MIN_FREQ times."""
     import jieba
 
-    words = set()
+    words, everyday = set(), set()
     with (Path(jieba.__file__).parent / "dict.txt").open(encoding="utf-8") as lines:
         for line in lines:
             parts = line.split()
-            if len(parts) == 3 and parts[2] != "ns" and int(parts[1]) >= 100 and 2 <= len(parts[0]) <= 4:
+            if len(parts) != 3 or parts[2] == "ns" or not 2 <= len(parts[0]) <= 4:
+                continue
+            count = int(parts[1])
+            if count >= 100:
                 words.add(parts[0])
-    return frozenset(words)
+                if count >= COMMON_WORD_MIN_FREQ:
+                    everyday.add(parts[0])
+    return frozenset(words), frozenset(everyday)
+
+
+def _dictionary_words() -> frozenset[str]:
+    """A place alias that one of these words straddles is part of that word (示范县 is not 范县)."""
+    return _jieba_words()[0]
 
 
 def _straddled(text: str, start: int, end: int, words: frozenset[str]) -> bool:
@@ -138,18 +148,8 @@ def _straddled(text: str, start: int, end: int, words: frozenset[str]) -> bool:
     return False
 
 
-@lru_cache(maxsize=1)
 def _everyday_words() -> frozenset[str]:
-    import jieba
-
-    words = set()
-    dictionary = Path(jieba.__file__).parent / "dict.txt"
-    with dictionary.open(encoding="utf-8") as lines:
-        for line in lines:
-            parts = line.split()
-            if len(parts) == 3 and parts[2] != "ns" and int(parts[1]) >= COMMON_WORD_MIN_FREQ and 2 <= len(parts[0]) <= 4:
-                words.add(parts[0])
-    return frozenset(words)
+    return _jieba_words()[1]
 
 
 def _ethnic_stem(name: str) -> str:
