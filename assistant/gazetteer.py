@@ -536,6 +536,9 @@ def document_jurisdiction(title: str, issuers: list[str], doc_number: str, body:
         if province:
             context = [province]
     title_place = _lead_place(title, context, []) if title else None
+    inner = re.search(r"《([^》]+)》", title or "")
+    if title_place is None and inner:        # 关于印发《郴州市…方案》的通知: the plan's own title
+        title_place = _lead_place(inner.group(1), context, [])
     known = [title_place] if title_place and title_place.level in ("new_area", "zone") else []
     issuer_places = [p for p in (_lead_place(issuer, context, known) for issuer in issuers if issuer) if p]
     issuer_place = None

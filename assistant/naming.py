@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Iterable
 
 from assistant.gazetteer import (Place, PlaceMention, _ethnic_pattern, find_places, leading_alias,
-                                 new_unit_after, places_named, places_within, resolve_place, same_or_within)
+                                 new_unit_after, place_by_full_name, places_named, places_within, resolve_place,
+                                 same_or_within)
 
 TERMS_PATH = Path(__file__).parent / "data" / "agency_terms.toml"
 _VOWEL_START = re.compile(r"^[aoe]")
@@ -406,16 +407,13 @@ def _english_forms(place: Place) -> set[str]:
 
 @lru_cache(maxsize=8)
 def _english_index(places: tuple[Place, ...]) -> tuple[re.Pattern[str] | None, dict[str, tuple[Place, ...]]]:
-    provinces: dict[str, Place] = {}
-    for place in places:
-        top = place if place.level == "province" else None
-        if top is None:
-            top = next((p for p in places_within_province(place.province)), None)
-        if top is not None:
-            provinces[top.full_name] = top
+    """Pinyin forms of the given places and of every division of their provinces, built once
+    per set of places (the indexed documents' jurisdictions)."""
     candidates: list[Place] = list(places)
-    for province in provinces.values():
-        candidates += places_within(province)
+    for province_name in sorted({place.province for place in places}):
+        province = place_by_full_name(province_name)
+        if province is not None:
+            candidates += places_within(province)
     index: dict[str, list[Place]] = {}
     for place in candidates:
         for form in _english_forms(place):
@@ -426,12 +424,6 @@ def _english_index(places: tuple[Place, ...]) -> tuple[re.Pattern[str] | None, d
     alternatives = "|".join(re.escape(form) for form in sorted(index, key=len, reverse=True))
     pattern = re.compile(rf"(?<![a-z])(?:{alternatives})(?![a-z])")
     return pattern, {form: tuple(found) for form, found in index.items()}
-
-
-def places_within_province(province_name: str) -> list[Place]:
-    from assistant.gazetteer import all_places
-
-    return [p for p in all_places() if p.level == "province" and p.name == province_name]
 
 
 def find_places_english(text: str, places: Iterable[Place]) -> list[PlaceMention]:

@@ -210,3 +210,8 @@ def test_document_without_any_place_has_no_jurisdiction():
 def test_doc_number_prefix_decides_between_body_places():
     body = "为提升全市公民科学素质……郴州市……怀化市……怀化市……"
     assert document_jurisdiction("科普工作方案", [], "郴政办发〔2022〕1号", body).full_name == "湖南省郴州市"
+
+
+def test_notice_title_uses_the_plan_it_issues():
+    place = document_jurisdiction("关于印发《义乌市科普工作方案》的通知", [], "", "各镇街：现将方案印发给你们。")
+    assert place is not None and place.full_name == "浙江省金华市义乌市"
