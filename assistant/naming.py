@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-from assistant.gazetteer import (Place, PlaceMention, _ethnic_pattern, find_places, leading_alias,
+from assistant.gazetteer import (Place, PlaceMention, _ethnic_pattern, all_places, find_places, leading_alias,
                                  new_unit_after, place_by_full_name, places_named, places_within, resolve_place,
                                  same_or_within)
 
@@ -426,12 +426,31 @@ def _english_index(places: tuple[Place, ...]) -> tuple[re.Pattern[str] | None, d
     return pattern, {form: tuple(found) for form, found in index.items()}
 
 
-def find_places_english(text: str, places: Iterable[Place]) -> list[PlaceMention]:
+@lru_cache(maxsize=1)
+def _national_english_index() -> tuple[re.Pattern[str] | None, dict[str, tuple[Place, ...]]]:
+    """Pinyin forms of every division in the country, short forms only (hunan, hunan province,
+    zhongfang, zhongfang county): ≈1 s once per process, for questions when no indexed
+    places are given."""
+    index: dict[str, list[Place]] = {}
+    for place in all_places():
+        forms = {_bare_place_english(place), _compose_place(place.name)}
+        for form in filter(None, forms):
+            for variant in {form.lower(), form.lower().replace("'", "")}:
+                if place not in index.setdefault(variant, []):
+                    index[variant].append(place)
+    alternatives = "|".join(re.escape(form) for form in sorted(index, key=len, reverse=True))
+    pattern = re.compile(rf"(?<![a-z])(?:{alternatives})(?![a-z])")
+    return pattern, {form: tuple(found) for form, found in index.items()}
+
+
+def find_places_english(text: str, places: Iterable[Place] | None = None) -> list[PlaceMention]:
     """Places written in pinyin in an English question ("Zhongfang County", "chenzhou"),
     looked up among ``places`` (the indexed documents' jurisdictions) and every division of
-    their provinces. A form several places share resolves to one of ``places`` or is left out."""
-    given = tuple(sorted(set(places), key=lambda p: p.full_name))
-    pattern, index = _english_index(given)
+    their provinces — or, with ``places`` None, among all of China's divisions by their
+    short forms. A form several places share resolves to one of ``places``, to the
+    enclosing one of nested namesakes, or is left out."""
+    given = tuple(sorted(set(places), key=lambda p: p.full_name)) if places is not None else ()
+    pattern, index = _english_index(given) if places is not None else _national_english_index()
     if pattern is None:
         return []
     found = []

@@ -144,3 +144,12 @@ def test_glossary_keeps_only_overrides_and_terms_of_art():
 def test_glossary_still_expands_english_terms_of_art():
     found = [term.zh for term in english_matches("Who leads the science popularization work for the elderly?")]
     assert "科普" in found and "老年人" in found
+
+
+def test_english_matches_finds_pinyin_places_the_glossary_no_longer_lists():
+    places = {term.zh: term for term in english_matches("Who leads the elderly action in Xinhuang County?")
+              if term.kind == "place"}
+    assert "新晃侗族自治县" in places
+    assert "新晃县" in places["新晃侗族自治县"].zh_aliases
+    assert places["新晃侗族自治县"].en == "Xinhuang Dong Autonomous County"
+    assert not [t for t in english_matches("Who leads the elderly action?") if t.kind == "place" and len(t.zh) > 1]
