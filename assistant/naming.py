@@ -443,6 +443,11 @@ def _national_english_index() -> tuple[re.Pattern[str] | None, dict[str, tuple[P
     return pattern, {form: tuple(found) for form, found in index.items()}
 
 
+# A pinyin word and a unit type right after a place name: the place only begins a longer name.
+_UNIT_AFTER = re.compile(r"\s+[a-z']+\s+(?:new area|new district|development zone|high-tech zone|"
+                         r"economic and technological development zone|industrial park)\b")
+
+
 def find_places_english(text: str, places: Iterable[Place] | None = None) -> list[PlaceMention]:
     """Places written in pinyin in an English question ("Zhongfang County", "chenzhou"),
     looked up among ``places`` (the indexed documents' jurisdictions) and every division of
@@ -454,7 +459,10 @@ def find_places_english(text: str, places: Iterable[Place] | None = None) -> lis
     if pattern is None:
         return []
     found = []
-    for match in pattern.finditer(text.lower()):
+    lowered = text.lower()
+    for match in pattern.finditer(lowered):
+        if _UNIT_AFTER.match(lowered, match.end()):
+            continue      # "Hunan Xiangjiang New Area": the start of a unit's name, not Hunan itself
         candidates = index[match.group()]
         if len(candidates) > 1:
             preferred = [p for p in candidates if p in given] or \

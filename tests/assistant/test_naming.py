@@ -153,3 +153,10 @@ def test_english_matches_finds_pinyin_places_the_glossary_no_longer_lists():
     assert "新晃县" in places["新晃侗族自治县"].zh_aliases
     assert places["新晃侗族自治县"].en == "Xinhuang Dong Autonomous County"
     assert not [t for t in english_matches("Who leads the elderly action?") if t.kind == "place" and len(t.zh) > 1]
+
+
+def test_a_province_that_only_begins_a_new_areas_name_is_not_the_place_meant():
+    assert find_places_english("What is the target of Hunan Xiangjiang New Area?") == []
+    new_area = make_place("湖南湘江新区", "new_area", ("湖南省",))
+    found = find_places_english("What is the target of Hunan Xiangjiang New Area?", [new_area])
+    assert [m.place for m in found] == [new_area]
