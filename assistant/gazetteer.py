@@ -38,7 +38,7 @@ LEVEL_PHRASES = {
     "county": ("我县", "全县", "本县", "我区", "全区", "本区", "我旗", "全旗"),
 }
 _HAN = r"\u4e00-\u9fff"
-_PUNCT_TAIL = re.compile(r"[\s“”\"《》〈〉（）()【】]")
+_DECORATION = re.compile(r"[\s“”\"《》〈〉（）()【】]")
 
 
 @dataclass(frozen=True)
@@ -464,7 +464,7 @@ def new_unit_after(source: str, mention: PlaceMention) -> Place | None:
 def _lead_place(source: str, context: list[Place], known: list[Place]) -> Place | None:
     """The place a title or an issuer name is about: its first place mention, narrowed by the
     mentions chained to it (湖南省怀化市中方县 → 中方县), or a new area named after it."""
-    source = _PUNCT_TAIL.sub("", source)
+    source = _DECORATION.sub("", source)
     within = context[0] if len(context) == 1 else None
     mentions = find_places(source, within=within, known=known)
     if not mentions:
