@@ -345,7 +345,10 @@ def _pick(alias: str, strong: tuple[Place, ...], weak: tuple[Place, ...], contex
         if len(narrow) == 1:
             return narrow[0]
     # An everyday word needs context; "<name of two or more characters> + 州/县/市…" is a name.
+    # A one-character name + 县 (和县, 单县, 范县) reads as ordinary text too often (省、市和县).
     if alias in everyday and not (alias[-1] in "省市县区州旗盟" and len(alias) >= 3):
+        return None
+    if len(alias) == 2 and alias[-1] in "县区市旗":
         return None
     if len(strong) == 1:
         return strong[0]

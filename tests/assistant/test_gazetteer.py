@@ -215,3 +215,8 @@ def test_doc_number_prefix_decides_between_body_places():
 def test_notice_title_uses_the_plan_it_issues():
     place = document_jurisdiction("关于印发《义乌市科普工作方案》的通知", [], "", "各镇街：现将方案印发给你们。")
     assert place is not None and place.full_name == "浙江省金华市义乌市"
+
+
+def test_one_character_county_names_need_their_city_or_province():
+    assert find_places("各省、市和县科协要加强协作") == []
+    assert _full_names("马鞍山市和县科协") == ["安徽省马鞍山市", "安徽省马鞍山市和县"]
