@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from assistant.compose import compose
 from assistant.index import PolicyIndex, open_index
+from assistant.query import find_jurisdictions
 from assistant.retrieve import HybridRetriever
 from assistant.settings import Settings, get_settings
 from assistant.types import Answer
@@ -29,6 +30,9 @@ class Assistant:
         self.embeddings = embeddings or load_embeddings(settings)
         self.retriever = HybridRetriever(self.index, self.embeddings, settings.candidates_per_retriever,
                                          settings.rrf_k, reranker=load_reranker(settings))
+        # The gazetteer (all of China's divisions) loads in about two seconds: at start, not
+        # on an official's first question.
+        find_jurisdictions("", self.index.documents)
 
     def answer(self, question: str, history: list[dict] | None = None, filters: dict | None = None) -> Answer:
         final = None

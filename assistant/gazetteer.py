@@ -486,6 +486,12 @@ def _lead_place(source: str, context: list[Place], known: list[Place]) -> Place 
     return new_unit or place
 
 
+@lru_cache(maxsize=256)
+def place_of_name(name: str) -> Place | None:
+    """The place a jurisdiction's name stands for (郴州市, 中方县, 湖南湘江新区), new areas included."""
+    return _lead_place(name, [], []) if name else None
+
+
 def _level_said(body: str) -> str:
     counts = {level: sum(body.count(phrase) for phrase in phrases) for level, phrases in LEVEL_PHRASES.items()}
     level, count = max(counts.items(), key=lambda item: item[1])

@@ -51,8 +51,8 @@ def _english_patterns() -> tuple[tuple[re.Pattern[str], Term], ...]:
 
 
 def english_matches(question: str) -> list[Term]:
-    """Glossary terms whose English forms occur in ``question``, longest phrases first, no overlaps;
-    then places written in pinyin ("Zhongfang County"), which the glossary no longer lists."""
+    """Glossary terms whose English forms occur in ``question``, longest phrases first, no
+    overlaps. (``assistant.naming.english_terms`` adds places written in pinyin.)"""
     text = question.lower()
     found: list[Term] = []
     for pattern, term in _english_patterns():
@@ -60,24 +60,13 @@ def english_matches(question: str) -> list[Term]:
         if match and term not in found:
             found.append(term)
             text = text[:match.start()] + " " * (match.end() - match.start()) + text[match.end():]
-    from assistant.naming import english_place, find_places_english   # naming reads the glossary too
-
-    for mention in find_places_english(text):
-        place = mention.place
-        term = Term(zh=place.name, en=english_place(place.name), kind="place",
-                    zh_aliases=tuple(sorted(place.aliases - {place.name, place.full_name})),
-                    en_aliases=(mention.text.lower(),))
-        if term not in found:
-            found.append(term)
     return found
 
 
 def gloss(chinese: str) -> str:
-    """English gloss of a Chinese name: the glossary's override or term of art, else the name
-    composed by assistant/naming.py (places in pinyin, agencies from level + body), else ""."""
+    """The glossary's English for a Chinese name or term of art, or "" (see
+    ``assistant.naming.english_name`` for names the glossary does not list)."""
     for term in load_glossary():
         if chinese == term.zh or chinese in term.zh_aliases:
             return term.en
-    from assistant.naming import english_agency, english_place   # naming reads the glossary too
-
-    return english_place(chinese) or english_agency(chinese)
+    return ""

@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
+from assistant.glossary import Term, english_matches, gloss, load_glossary
 from assistant.gazetteer import (Place, PlaceMention, _ethnic_pattern, all_places, find_places, leading_alias,
                                  new_unit_after, place_by_full_name, places_named, places_within, resolve_place,
                                  same_or_within)
@@ -310,8 +311,6 @@ def english_document_title(title: str) -> str:
     """Best-effort English title: [place] [year] [subject] [document type]; "" if unsure.
 
     The subject must be general vocabulary (agency bodies) or a glossary term of art."""
-    from assistant.glossary import load_glossary   # the glossary falls back on this module
-
     terms = {form: term.en for term in load_glossary() for form in (term.zh, *term.zh_aliases)}
     gloss = terms.get     # terms of art only: never compose a "place" out of a title's words
 
@@ -473,4 +472,31 @@ def find_places_english(text: str, places: Iterable[Place] | None = None) -> lis
                 candidates = (outer,) if all(same_or_within(p, outer) for p in candidates) else ()
         if len(candidates) == 1:
             found.append(PlaceMention(text[match.start():match.end()], match.start(), match.end(), candidates[0]))
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# The glossary's overrides first, composed names after.
+
+def english_name(chinese: str) -> str:
+    """English for a Chinese name: the glossary's override or term of art, else the name
+    composed here (places in pinyin, agencies from level + body), else ""."""
+    return gloss(chinese) or english_place(chinese) or english_agency(chinese)
+
+
+def english_terms(question: str) -> list[Term]:
+    """Glossary terms in an English question, then places written in pinyin
+    ("Zhongfang County"), which the glossary no longer lists."""
+    found = english_matches(question)
+    text = question.lower()
+    for term in found:
+        for form in term.english_forms:
+            text = text.replace(form, " " * len(form))
+    for mention in find_places_english(text):
+        place = mention.place
+        term = Term(zh=place.name, en=english_place(place.name), kind="place",
+                    zh_aliases=tuple(sorted(place.aliases - {place.name, place.full_name})),
+                    en_aliases=(mention.text.lower(),))
+        if term not in found:
+            found.append(term)
     return found

@@ -7,15 +7,13 @@ composer knows which kind of answer to build.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 
-from assistant.glossary import english_matches
+from assistant.gazetteer import Place, find_places, place_of_name
+from assistant.naming import english_terms as english_matches
+from assistant.naming import find_places_english
 from ingest.metadata import DocumentInfo
 
-PLACES_PATH = Path(__file__).parent / "data" / "places.toml"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 LATIN = re.compile(r"[A-Za-z]")
 
@@ -37,7 +35,8 @@ INTENT_PATTERNS: dict[str, re.Pattern[str]] = {
     "compare": re.compile(r"比较|对比|相比|分别|各自|异同|区别|不同|compare|comparison|differ|versus|\bvs\b|both|each of", re.I),
 }
 AGENCY_ROLE = re.compile(r"牵头|负责|参加|参与|配合|\blead|participat|take part|involved|responsible", re.I)
-PROVINCE_WORDS = re.compile(r"^省|全省|省级|省科协|省科技厅|省委宣传部|省里|省政府|provincial|province", re.I)
+# "省里 / 全省 / 省科协…" name the province without naming it.
+PROVINCE_WORDS = re.compile(r"^省|全省|省级|省里|省政府|省[\u4e00-\u9fff]{1,6}?[厅局委办协会部]|provincial|province", re.I)
 
 
 @dataclass
@@ -73,71 +72,68 @@ def language_of(text: str) -> str:
     return "en" if latin > 3 * cjk and latin > 0 else "zh"
 
 
+def jurisdiction_places(documents: dict[str, DocumentInfo]) -> dict[str, Place | None]:
+    """Each indexed jurisdiction's name → its place in the gazetteer (None when it has none)."""
+    return {info.jurisdiction: place_of_name(info.jurisdiction) for info in documents.values() if info.jurisdiction}
+
+
 def jurisdiction_aliases(documents: dict[str, DocumentInfo]) -> dict[str, str]:
-    """Surface forms (郴州市, 郴州, 湘江新区, chenzhou …) → indexed jurisdiction, longest first."""
+    """Surface forms (郴州市, 郴州, 湘江新区, 新晃县, 新晃 …) → indexed jurisdiction, longest first.
+    The forms are the gazetteer's aliases of each document's place."""
     aliases: dict[str, str] = {}
-    for info in documents.values():
-        name = info.jurisdiction
-        if not name:
-            continue
-        forms = {name}
-        for suffix in ("新区", "省", "市", "县", "区"):
-            if name.endswith(suffix) and len(name) - len(suffix) >= 2:
-                forms.add(name[: -len(suffix)])
-        if name.startswith("湖南") and len(name) > 3:
-            forms.update({name[2:], name[2:].removesuffix("新区")})
+    for name, place in jurisdiction_places(documents).items():
+        forms = {name} | (set(place.aliases) | {place.name, place.full_name} if place else set())
         for form in forms:
             if len(form) >= 2:
                 aliases.setdefault(form, name)
     return dict(sorted(aliases.items(), key=lambda item: -len(item[0])))
 
 
-@lru_cache(maxsize=1)
-def known_places() -> tuple[tuple[str, str], ...]:
-    """(surface form, Chinese name) for every listed place, longest form first."""
-    data = tomllib.loads(PLACES_PATH.read_text(encoding="utf-8"))
-    pairs = []
-    for entry in data.get("places", []):
-        chinese, english = entry.split("|")
-        pairs += [(chinese, chinese), (english, chinese)]
-    return tuple(sorted(pairs, key=lambda pair: -len(pair[0])))
-
-
 def find_jurisdictions(text: str, documents: dict[str, DocumentInfo]) -> tuple[list[str], list[str]]:
-    """Indexed jurisdictions named in ``text`` and other places named in it."""
-    lowered = text.lower()
-    found: list[str] = []
-    first_seen: dict[str, int] = {}     # jurisdictions are reported in the order the question names them
+    """Indexed jurisdictions named in ``text`` (in the order named) and other places named in it.
 
-    def take(form: str, name: str) -> None:
-        nonlocal lowered
-        position = lowered.find(form.lower())
+    Places are found with the gazetteer (full names and aliases, 新晃县 / 新晃 for
+    新晃侗族自治县), in Chinese or in pinyin; a place inside an indexed jurisdiction counts as
+    that jurisdiction, and only a place no indexed document covers is reported as unknown."""
+    places = jurisdiction_places(documents)
+    known = [place for place in places.values() if place]
+    first_seen: dict[str, int] = {}
+    unknown: list[str] = []
+
+    def covering(place: Place) -> str:
+        # The jurisdiction itself, not one that merely contains it: the provincial plan does
+        # not speak for 株洲, nor a city's plan for one of its districts.
+        return next((name for name, own in places.items() if own and own.full_name == place.full_name), "")
+
+    mentions = find_places(text, known=known)
+    if LATIN.search(text):
+        mentions += find_places_english(text, known) + [m for m in find_places_english(text) if not covering(m.place)]
+    masked = list(text)
+    for mention in mentions:
+        name = covering(mention.place)
+        if name:
+            first_seen[name] = min(first_seen.get(name, mention.start), mention.start)
+        elif mention.place.name not in unknown:
+            unknown.append(mention.place.name)
+        masked[mention.start:mention.end] = "□" * (mention.end - mention.start)
+    # An indexed jurisdiction's own alias counts even where the gazetteer wants context
+    # (中方 is also an everyday word), and a jurisdiction it cannot place by its name.
+    rest = "".join(masked)
+    for alias, name in jurisdiction_aliases(documents).items():
+        position = rest.find(alias)
         if position >= 0:
-            lowered = lowered[:position] + "□" * len(form) + lowered[position + len(form):]
             first_seen[name] = min(first_seen.get(name, position), position)
-            if name not in found:
-                found.append(name)
-
-    for form, name in jurisdiction_aliases(documents).items():
-        take(form, name)
-    indexed = {info.jurisdiction for info in documents.values()}
-    for term in english_matches(text):
+            rest = rest.replace(alias, "□" * len(alias))
+    for term in english_matches(text):          # a document named by its English title
         match = _jurisdiction_of_term(term, documents)
-        if match and match not in found:
-            found.append(match)
         if match:
-            for form in term.english_forms:
-                if form in lowered:
-                    first_seen[match] = min(first_seen.get(match, lowered.find(form)), lowered.find(form))
-                    lowered = lowered.replace(form, "□" * len(form))
-    if not found and PROVINCE_WORDS.search(lowered):
-        province = next((j for j in indexed if j.endswith("省")), None)
-        if province and province not in found:
-            found.append(province)
-    unknown = [chinese for form, chinese in known_places()
-               if form in lowered and not any(chinese in j for j in indexed)]
-    found.sort(key=lambda name: first_seen.get(name, len(text)))
-    return found, _drop_contained(list(dict.fromkeys(unknown)))
+            first_seen.setdefault(match, len(text))
+    if not first_seen and PROVINCE_WORDS.search(text):
+        provinces = [name for name, place in places.items() if place and place.level == "province"]
+        if len(provinces) == 1:                 # "省里…" names the one province-level document
+            first_seen[provinces[0]] = len(text)
+    found = sorted(first_seen, key=lambda name: first_seen[name])
+    return found, _drop_contained(unknown)
 
 
 def _jurisdiction_of_term(term, documents: dict[str, DocumentInfo]) -> str:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ingest.lines import normalise_line
 from ingest.tables import TABLE_ROW
 from ingest.variants import simplified_view
 
-CJK = r"\u4e00-\u9fff"
 SENTENCE_END = "。；！？：:；）)》”」』]"
 TITLE_SUFFIXES = ("通知", "方案", "规划", "要点", "纲要", "意见", "办法", "决定", "征求意见稿）", "征求意见稿)")
 
@@ -32,7 +32,6 @@ EDITOR_ARTEFACT = re.compile(r"\[bookmark:[^\]]*\]")
 HEADING_START = re.compile(r"^([一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[.．、](?!\d))")
 DATE_LINE_END = re.compile(r"\d{1,2}日印?发?$")
 PUNCTUATION_ONLY = re.compile(r"^[\s、，。；：,.;:·•\-—_]+$")
-SPACED_CJK_RUN = re.compile(rf"(?:[{CJK}][ \u3000]+){{2,}}[{CJK}]")
 # A line of its own naming the units of the item above it: "牵头单位：…；配合单位：…", "（责任单位：…）".
 UNIT_LINE = re.compile(r"^[（(]?(?:牵头|责任|主责|负责)(?:单位|部门)[：:]")
 MIN_WRAPPED_LINE = 40  # lines broken by a page-width wrap are long; headings and titles are short
@@ -47,26 +46,13 @@ class CleanResult:
 
 
 def clean_text(raw: str) -> CleanResult:
-    lines = [_normalise_line(line) for line in EDITOR_ARTEFACT.sub("", raw).split("\n")]
+    lines = [normalise_line(line) for line in EDITOR_ARTEFACT.sub("", raw).split("\n")]
     lines = [line for line in lines if line]
     header = _header_fields(lines)
     lines, removed = _drop_page_chrome(lines)
     paragraphs = _rejoin_wrapped_lines(lines)
     return CleanResult("\n\n".join(paragraphs), header, tuple(removed))
 
-
-def normalise_line(line: str) -> str:
-    """The one-line normalisation cleaning applies (loaders use it so rendered rows survive cleaning)."""
-    return _normalise_line(line)
-
-
-def _normalise_line(line: str) -> str:
-    line = re.sub(r" {2,}", " ", line.strip(" \t\u3000\ufeff\r"))
-    line = SPACED_CJK_RUN.sub(lambda m: re.sub(r"[ \u3000]+", "", m.group(0)), line)
-    # Exported PDFs/Word files put spaces around numbers ("2023 年"); Chinese never does.
-    line = re.sub(rf"(?<=[{CJK}])[ \u3000]+(?=[\d])|(?<=[\d%])[ \u3000]+(?=[{CJK}])", "", line)
-    line = re.sub(r"《[^》]*》", lambda m: re.sub(rf"(?<=[{CJK}])[ \u3000]+(?=[{CJK}])", "", m.group(0)), line)
-    return line
 
 
 def _header_fields(lines: list[str]) -> dict[str, str]:

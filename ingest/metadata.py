@@ -15,12 +15,12 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from assistant.gazetteer import document_jurisdiction as resolve_jurisdiction
 from ingest.variants import restore, simplified_view
 
 DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,10}\s?[〔\[［(（【]\s?\d{4}\s?[〕\]］)）】]\s?第?\d{1,4}\s?号")
 NOTICE_TITLE = re.compile(r"关于印发[《<](?P<title>.+?)[》>]的?通知")
 CN_DATE = re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日(?P<printed>印发?)?")
-JURISDICTION = re.compile(r"^(?P<place>[\u4e00-\u9fff]{1,8}?(?:新区|省|市|县|区))")
 LEVELS = {"省": "省级", "新区": "国家级新区", "市": "市级", "县": "县级", "区": "区级"}
 HEAD_LINES = 12  # the 文号, title and signing date sit in the first lines of a notice
 TITLE_LINE_SEARCH = 40   # a web page copy puts a dozen portal fields before the title line
@@ -97,22 +97,10 @@ def missing_fields(info: DocumentInfo) -> list[str]:
 
 
 def document_jurisdiction(title: str, issuers: tuple[str, ...], doc_number: str, body: str) -> str:
-    """The one call site for the jurisdiction a document covers.
-
-    Uses the gazetteer (``assistant.gazetteer.document_jurisdiction``) when it is installed;
-    otherwise the place that opens the title or, failing that, the first issuer.
-    """
-    try:
-        from assistant.gazetteer import document_jurisdiction as resolve   # optional stage, see docs/decisions.md
-    except ImportError:
-        resolve = None
-    if resolve is not None:
-        return resolve(title, issuers, doc_number, body)
-    for text in (title, *issuers):
-        place = JURISDICTION.match(text)
-        if place:
-            return place.group("place")
-    return ""
+    """The jurisdiction a document covers, resolved against the gazetteer (its own official
+    name: 中方县, 郴州市, 湖南湘江新区); "" when title, issuers, 文号 and body do not settle it."""
+    place = resolve_jurisdiction(title, list(issuers), doc_number, body)
+    return place.name if place else ""
 
 
 def _title(head: list[str], opening: list[str]) -> str:

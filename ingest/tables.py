@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ingest.lines import normalise_line   # a rendered row must survive cleaning unchanged
+
 TABLE_ROW = re.compile(r"^【[^】\n]{1,80}】")
 CAPTION_MAX_CHARS = 60
 
@@ -40,8 +42,6 @@ class TableData:
 
 
 def render_row(caption: str, headers: tuple[str, ...], row: tuple[str, ...]) -> str:
-    from ingest.clean import normalise_line   # the text must survive cleaning unchanged
-
     if headers:
         cells = [f"{header}：{value}" if header else value for header, value in zip(headers, row) if value]
     else:

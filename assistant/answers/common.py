@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant import answerability
-from assistant.glossary import gloss
+from assistant.naming import english_name
 from assistant.index import PolicyIndex
 from assistant.query import QueryPlan, jurisdiction_aliases
 from assistant.retrieve import Passage
@@ -79,13 +79,13 @@ def not_stated(plan: QueryPlan, topic: str = "") -> str:
 
 def place_label(plan: QueryPlan, jurisdiction: str) -> str:
     if plan.language == "en":
-        english = gloss(jurisdiction)
+        english = english_name(jurisdiction)
         return f"{english} ({jurisdiction})" if english else jurisdiction
     return jurisdiction
 
 
 def agency_label(plan: QueryPlan, name: str) -> str:
-    english = gloss(name) if plan.language == "en" else ""
+    english = english_name(name) if plan.language == "en" else ""
     return f"{name} ({english})" if english else name
 
 
