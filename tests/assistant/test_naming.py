@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from assistant.gazetteer import make_place, place_by_full_name
-from assistant.glossary import english_matches, gloss, load_glossary
+from assistant.glossary import load_glossary
+from assistant.naming import english_name as gloss
+from assistant.naming import english_terms as english_matches
 from assistant.naming import (english_agency, english_document_title, english_place, find_places_english,
                               pinyin_word)
 

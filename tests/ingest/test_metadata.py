@@ -208,7 +208,7 @@ def test_masthead_issuer_trial_status_and_printing_office_is_not_an_issuer():
     assert info.issuers == ("示例市科学技术局",)
     assert info.status == "试行"
     assert info.dates == {"printed": "2031-04-02"}
-    assert missing_fields(info) == []
+    assert missing_fields(info) == ["jurisdiction"]   # a fictitious place: the gazetteer has no such division
 
 
 def test_joint_signature_above_the_date_names_every_issuer():
@@ -220,7 +220,7 @@ def test_joint_signature_above_the_date_names_every_issuer():
     assert info.dates == {"signed": "2030-01-05"}
     # no 文号, no notice, no draft mark: the status is not stated, and is not invented
     assert info.doc_number == "" and info.status == ""
-    assert missing_fields(info) == ["doc_number", "status"]
+    assert missing_fields(info) == ["doc_number", "status", "jurisdiction"]   # a fictitious place: the gazetteer has no such division
 
 
 def test_a_draft_plan_without_header_reports_what_it_lacks():
@@ -228,7 +228,7 @@ def test_a_draft_plan_without_header_reports_what_it_lacks():
     assert info.title == "示例县科普工作三年行动计划（草案）"
     assert info.status == "草案"
     assert info.issuers == () and info.dates == {} and info.doc_number == ""
-    assert missing_fields(info) == ["doc_number", "issuers", "dates"]
+    assert missing_fields(info) == ["doc_number", "issuers", "dates", "jurisdiction"]   # a fictitious place: the gazetteer has no such division
 
 
 def test_a_draft_mark_on_its_own_line():
