@@ -96,6 +96,8 @@ def _is_wrapped(previous: str, line: str) -> bool:
         return False   # so is a line naming the units of an item
     if previous[-1] in SENTENCE_END or previous.endswith(TITLE_SUFFIXES) or DATE_LINE_END.search(previous):
         return False
+    if previous.count("《") > previous.count("》") or previous.count("（") > previous.count("）"):
+        return True    # an unclosed 《 or （ cannot end a line of its own (a wrapped PDF title)
     # Titles, issuers and 文号 lines are short and have no prose punctuation.
     if len(previous) < MIN_WRAPPED_LINE and not PROSE_MARK.search(previous):
         return False

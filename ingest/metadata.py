@@ -96,11 +96,21 @@ def missing_fields(info: DocumentInfo) -> list[str]:
     return [name for name in FIELD_NAMES if not getattr(info, name)]
 
 
+NEW_AREA = re.compile(r"^(?P<name>[\u4e00-\u9fff]{2,8}?(?:新区|经济技术开发区|高新技术产业开发区|经济开发区|高新区))")
+
+
 def document_jurisdiction(title: str, issuers: tuple[str, ...], doc_number: str, body: str) -> str:
     """The jurisdiction a document covers, resolved against the gazetteer (its own official
     name: 中方县, 郴州市, 湖南湘江新区); "" when title, issuers, 文号 and body do not settle it."""
     place = resolve_jurisdiction(title, list(issuers), doc_number, body)
-    return place.name if place else ""
+    if place:
+        return place.name
+    # A new area or development zone the gazetteer does not list, named without its province.
+    for text in (*issuers, title):
+        zone = NEW_AREA.match(text or "")
+        if zone:
+            return zone.group("name")
+    return ""
 
 
 def _title(head: list[str], opening: list[str]) -> str:

@@ -19,7 +19,7 @@ from ingest.tables import TableData, column_roles, task_label
 from ingest.variants import restore, simplified_view
 
 RESPONSIBILITY_TEXT = re.compile(
-    r"责任分工[：:]\s*由(?P<lead>.+?)牵头(?:[，,、;；]\s*(?P<part>.+?))?(?:等单位)?(?:参加|参与|配合)?[）)]?\s*$"
+    r"责任分工[：:]\s*由(?P<lead>.+?)牵头(?:[，,、;；]\s*(?P<part>.+?))?(?:等单位)?(?:参加|参与|配合)?[）)]?[。；]?\s*$"
 )
 AGENCY_SEPARATOR = re.compile(r"[、，,；;/／]|\s+")
 # "牵头单位：A、B；配合单位：C" — one label, its names up to the next label or clause end.

@@ -21,7 +21,10 @@ MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("paren_arabic", re.compile(r"^[（(]\d{1,2}[）)]")),
 )
 ITEM_KINDS = ("arabic", "paren_arabic")   # the leaf items of an action or task
-RESPONSIBILITY = re.compile(r"^[（(]责任分工[：:]")
+RESPONSIBILITY = re.compile(r"^[（(]?责任分工[：:]")   # with or without the brackets
+# A paragraph that is nothing but an assignment closes its action like a 责任分工 line:
+# "A、B负责，C、D配合。"
+DUTY_PARAGRAPH = re.compile(r"^[^。；：:]{2,120}?(?:牵头|负责)(?:[，,][^。；：:]{2,120}?(?:配合|参与|参加|协办|协助))?。?$")
 MAX_HEADING_CHARS = 40
 
 
@@ -34,12 +37,13 @@ class Paragraph:
     @property
     def is_responsibility(self) -> bool:
         opening = simplified_view(self.text[:10])   # 責任單位 reads as 责任单位
-        return bool(RESPONSIBILITY.match(opening) or UNIT_LINE.match(opening))
+        return bool(RESPONSIBILITY.match(opening) or UNIT_LINE.match(opening)) or self.closes_action
 
     @property
     def closes_action(self) -> bool:
         """A 责任分工 paragraph closes its action; a unit line belongs to the item above it."""
-        return bool(RESPONSIBILITY.match(simplified_view(self.text[:10])))
+        return bool(RESPONSIBILITY.match(simplified_view(self.text[:10])) or (
+            len(self.text) <= 200 and DUTY_PARAGRAPH.match(simplified_view(self.text.strip()))))
 
     @property
     def is_table_row(self) -> bool:
