@@ -6,6 +6,7 @@ LLM is configured, lets it rewrite that evidence (checked, with fallback).
 """
 from __future__ import annotations
 
+import re
 import time
 import unicodedata
 from collections.abc import Iterator
@@ -18,6 +19,15 @@ from assistant.retrieve import Passage
 from assistant.text import bilingual
 
 EMPTY_QUESTION = bilingual("请输入一个问题。", "Please enter a question.")
+VAGUE_QUESTION = bilingual("请把问题说得具体一些。", "Please ask a full question.")
+# Content is a Chinese character or a word of two or more letters; "2", "？？？" or the
+# "[2J" a terminal leaves behind are not questions, and searching for them returns noise.
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def has_content(text: str) -> bool:
+    return len(text) >= 2 and bool(_CJK.search(text) or _WORD.search(text))
 
 
 def clean_question(question: str, max_chars: int) -> tuple[str, str]:
@@ -35,9 +45,9 @@ def compose(assistant, question: str, history: list[dict], filters: dict) -> Ite
     timings: dict[str, float] = {}
     started = time.perf_counter()
     text, notice = clean_question(question, settings.max_question_chars)
-    if not text:
-        yield Answer(question=question, text=EMPTY_QUESTION, citations=[], retrieved=[], abstained=True,
-                     standalone_question="", notice=notice, timings=timings)
+    if not text or not has_content(text):
+        yield Answer(question=question, text=EMPTY_QUESTION if not text else VAGUE_QUESTION, citations=[],
+                     retrieved=[], abstained=True, standalone_question="", notice=notice, timings=timings)
         return
     standalone = _llm_rewrite(settings, text, history)
     plan = plan_query(text, history, index.documents, index.agency_names, standalone)

@@ -7,10 +7,12 @@ a document no longer there is removed from it.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -24,18 +26,21 @@ from assistant.segment import TOKENIZER_NAME, Segmenter, domain_terms, write_use
 from assistant.settings import Settings
 from ingest.chunk import CHUNKER_VERSION, Chunk, chunk_document
 from ingest.clean import clean_text
-from ingest.load import LoadProblem, RawDocument, load_paths
+from ingest.load import LoadLimits, LoadProblem, RawDocument, load_paths
 from ingest.metadata import DocumentInfo, apply_manifest, extract_info, load_manifest
 from ingest.records import ResponsibilityRecord, records_from_chunks
 from ingest.structure import parse_sections
 from ingest.targets import extract_targets
 
 CHROMA_BATCH = 1000
-GENERATION_PARTS = ("chunks.jsonl", "documents.json", "records.json", "userdict.txt", "bm25", "texts")
 
 
 class IngestError(RuntimeError):
-    """Ingest could not finish; the previous index is untouched."""
+    """Ingest could not finish; the previous index is untouched. ``problems`` lists the files skipped."""
+
+    def __init__(self, message: str, problems: list[LoadProblem] | None = None) -> None:
+        super().__init__(message)
+        self.problems = list(problems or [])
 
 
 @dataclass
@@ -59,6 +64,7 @@ class IngestSummary:
     seconds: float = 0.0
     generation: str = ""
     previous_generation: str = ""
+    repaired: list[str] = field(default_factory=list)   # why the live generation could not be kept
 
     @property
     def changed(self) -> bool:
@@ -70,7 +76,9 @@ class IngestSummary:
         return bool(self.generation) and self.generation != self.previous_generation
 
     def describe(self) -> str:
-        lines = [f"{problem.source}: skipped — {problem.reason}" for problem in self.problems]
+        lines = [problem_line(problem) for problem in self.problems]
+        if self.repaired:
+            lines.append(f"The live index was damaged ({'; '.join(self.repaired)}); rebuilt it.")
         if not self.changed and not self.wrote:
             lines.append(f"No changes: the index is up to date ({self.documents} documents, {self.chunks} chunks).")
         elif not self.changed:
@@ -85,6 +93,15 @@ class IngestSummary:
         return "\n".join(lines)
 
 
+def problem_line(problem: LoadProblem) -> str:
+    return f"{problem.source}: skipped — {problem.reason}"
+
+
+def load_limits(settings: Settings) -> LoadLimits:
+    return LoadLimits(max_unpacked_bytes=settings.max_unpacked_mb * 1024 * 1024,
+                      max_pages=settings.max_pages_per_file, max_chars=settings.max_chars_per_file)
+
+
 def parse_document(raw: RawDocument, manifest_entry: dict | None, max_chars: int) -> ParsedDocument:
     cleaned = clean_text(raw.text)
     info = apply_manifest(extract_info(raw.source, cleaned.text, cleaned.header_fields), manifest_entry)
@@ -95,17 +112,42 @@ def parse_document(raw: RawDocument, manifest_entry: dict | None, max_chars: int
 
 
 def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = False,
-           progress: bool = True, embeddings=None) -> IngestSummary:
+           progress: bool = True, embeddings=None, wait: bool = True,
+           on_wait: Callable[[str], None] | None = None) -> IngestSummary:
+    """Build (or update) the index. Only one ingest writes a data directory at a time: a second
+    one waits (``on_wait`` is told once) or, with ``wait=False``, raises ``IngestError`` at once."""
+    try:
+        with store.ingest_lock(settings.home, wait=wait, on_wait=on_wait):
+            return _ingest_locked(settings, paths, rebuild, progress, embeddings)
+    except store.IndexBusy as error:
+        raise IngestError(str(error)[:1].upper() + str(error)[1:]) from error
+    except OSError as error:   # the lock file or the index folder cannot be created
+        raise IngestError(_write_failure(settings, error)) from error
+
+
+def _write_failure(settings: Settings, error: OSError) -> str:
+    if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return (f"Cannot write to {settings.home} ({error.strerror or error}): the data folder is read-only for "
+                "this user. Make it writable, or set POLICY_ASSISTANT_HOME to a writable folder; "
+                "the previous index is unchanged.")
+    return f"Could not write the index ({type(error).__name__}: {error}); the previous index is unchanged."
+
+
+def _ingest_locked(settings: Settings, paths: list[Path] | None, rebuild: bool, progress: bool,
+                   embeddings) -> IngestSummary:
     started = time.perf_counter()
     paths = [Path(p) for p in (paths or [settings.corpus_dir])]
-    raws, problems = load_paths(paths)
+    raws, problems = load_paths(paths, load_limits(settings))
     raws, duplicates = _unique_sources(raws)
-    problems = problems + duplicates
+    raws, same_content = _unique_contents(raws)
+    problems = problems + duplicates + same_content
     manifest = _manifest_entries(paths)
     documents = [parse_document(raw, manifest.get(raw.source), settings.chunk_max_chars) for raw in raws]
-    previous = None if rebuild else _compatible_previous(settings)
+    repaired: list[str] = []
+    previous = None if rebuild else _compatible_previous(settings, repaired)
     summary = _diff(documents, previous)
     summary.problems = problems
+    summary.repaired = repaired
     # A new tokenizer only needs the keyword index rebuilt; vectors are reused.
     keyword_index_stale = previous is not None and previous.tokenizer != TOKENIZER_NAME
     summary.previous_generation = previous.generation if previous else ""
@@ -114,11 +156,25 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
         summary.generation = previous.generation
         return summary
     if not documents:
-        raise IngestError("No readable documents to index; the previous index (if any) is unchanged.")
+        raise IngestError("No readable documents to index; the previous index (if any) is unchanged.", problems)
     embeddings = embeddings or load_embeddings(settings)
     summary.generation = _build_generation(settings, documents, previous, embeddings, progress)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _unique_contents(raws: list[RawDocument]) -> tuple[list[RawDocument], list[LoadProblem]]:
+    """The same bytes under two names would cite every fact twice: index the first, warn naming both."""
+    seen: dict[str, RawDocument] = {}
+    kept, duplicates = [], []
+    for raw in raws:
+        first = seen.setdefault(raw.sha256, raw)
+        if first is raw:
+            kept.append(raw)
+        else:
+            duplicates.append(LoadProblem(raw.source, f"same content as {first.source} (identical bytes: {first.path} "
+                                                       f"and {raw.path}); indexed once, as {first.source}"))
+    return kept, duplicates
 
 
 def _unique_sources(raws: list[RawDocument]) -> tuple[list[RawDocument], list[LoadProblem]]:
@@ -142,19 +198,28 @@ def _manifest_entries(paths: list[Path]) -> dict[str, dict]:
     return entries
 
 
-def _compatible_previous(settings: Settings) -> store.IndexManifest | None:
+def _compatible_previous(settings: Settings, repaired: list[str]) -> store.IndexManifest | None:
+    """The live generation's manifest when it can be built upon; None means build from scratch.
+
+    A live generation that is damaged (a part missing, the vector store unreadable or short
+    of vectors) is rebuilt rather than reported "up to date"; ``repaired`` says why."""
     generation_dir = store.current_generation(settings.index_dir)
     if generation_dir is None:
         return None
     try:
         manifest = store.read_manifest(generation_dir)
-    except (OSError, ValueError, TypeError):
-        return None   # a damaged index is simply rebuilt
-    if not all((generation_dir / part).exists() for part in GENERATION_PARTS):
-        return None   # a part is missing: rebuild rather than report "no changes"
+    except (OSError, ValueError, TypeError) as error:
+        repaired.append(f"manifest.json unreadable: {error}")
+        return None
     same_setup = (manifest.embedding_model, manifest.chunker_version, manifest.chunk_max_chars, manifest.store) == (
         settings.embedding_model, CHUNKER_VERSION, settings.chunk_max_chars, store.store_label(settings))
-    return manifest if same_setup else None
+    if not same_setup:
+        return None
+    problems = store.check_generation(settings, generation_dir, manifest)
+    if problems:
+        repaired.extend(problems)
+        return None
+    return manifest
 
 
 def _diff(documents: list[ParsedDocument], previous: store.IndexManifest | None) -> IngestSummary:
@@ -190,12 +255,11 @@ def _build_generation(settings: Settings, documents: list[ParsedDocument], previ
             collection.add(ids=[chunks[i].chunk_id for i in batch], embeddings=[vectors[chunks[i].chunk_id] for i in batch],
                            documents=[chunks[i].text for i in batch], metadatas=[chunks[i].metadata() for i in batch])
         _write_side_files(settings, generation_dir, documents, chunks, name, embeddings)
-        before = {path.name for path in settings.index_dir.glob("gen-*")}
-        store.publish_generation(settings.index_dir, generation_dir)
+        removed = store.publish_generation(settings.index_dir, generation_dir)
         published = True
         if settings.chroma_server_mode:
             # The server holds one collection per generation; drop those whose folders were just removed.
-            for stale in sorted(before - {path.name for path in settings.index_dir.glob("gen-*")}):
+            for stale in removed:
                 _drop_collection(client, store.collection_name(settings, stale))
         return generation_dir.name
     except store.IndexUnavailable as error:   # the Chroma server cannot be reached
