@@ -23,8 +23,7 @@ import bm25s
 import chromadb
 import numpy as np
 
-from assistant.generations import (IndexBusy, describe_owner, hold, ingest_lock, ingest_owner, lease_guard,  # noqa: F401
-                                   make_private_dir, prune_generations)
+from assistant.generations import describe_owner, hold, ingest_owner, lease_guard, make_private_dir, prune_generations
 from assistant.generations import release as release_generation
 from assistant.segment import Segmenter
 from assistant.settings import Settings

