@@ -35,7 +35,7 @@ from starlette.middleware import Middleware  # noqa: E402
 from assistant import export  # noqa: E402
 from assistant.answer import Answer, Assistant, Citation, get_assistant, reset_assistants  # noqa: E402
 from assistant.feedback import feedback_entry, record_feedback  # noqa: E402
-from assistant.access import LoginThrottle, ServeRefused, check_serving  # noqa: E402,F401
+from assistant.access import LoginThrottle, check_serving  # noqa: E402
 from assistant.index import IndexUnavailable  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 

@@ -140,7 +140,7 @@ def _ingest_locked(settings: Settings, paths: list[Path] | None, rebuild: bool, 
     paths = [Path(p) for p in (paths or [settings.corpus_dir])]
     raws, problems = load_paths(paths, load_limits(settings))
     raws, duplicates = _unique_sources(raws)
-    raws, same_content = _unique_contents(raws)
+    raws, same_content = _unique_contents(raws, _live_sources(settings))
     problems = problems + duplicates + same_content
     manifest = _manifest_entries(paths)
     documents = [parse_document(raw, manifest.get(raw.source), settings.chunk_max_chars) for raw in raws]
@@ -164,18 +164,32 @@ def _ingest_locked(settings: Settings, paths: list[Path] | None, rebuild: bool, 
     return summary
 
 
-def _unique_contents(raws: list[RawDocument]) -> tuple[list[RawDocument], list[LoadProblem]]:
-    """The same bytes under two names would cite every fact twice: index the first, warn naming both."""
-    seen: dict[str, RawDocument] = {}
+def _unique_contents(raws: list[RawDocument], indexed: set[str]) -> tuple[list[RawDocument], list[LoadProblem]]:
+    """The same bytes under two names would cite every fact twice: index one, warn naming both.
+
+    The one kept is the name already in the index, if any (a new copy never displaces a
+    document users already cite), else the first in path order."""
+    groups: dict[str, list[RawDocument]] = {}
+    for raw in raws:
+        groups.setdefault(raw.sha256, []).append(raw)
+    keepers = {sha: next((raw for raw in group if raw.source in indexed), group[0]) for sha, group in groups.items()}
     kept, duplicates = [], []
     for raw in raws:
-        first = seen.setdefault(raw.sha256, raw)
+        first = keepers[raw.sha256]
         if first is raw:
             kept.append(raw)
         else:
             duplicates.append(LoadProblem(raw.source, f"same content as {first.source} (identical bytes: {first.path} "
                                                        f"and {raw.path}); indexed once, as {first.source}"))
     return kept, duplicates
+
+
+def _live_sources(settings: Settings) -> set[str]:
+    generation_dir = store.current_generation(settings.index_dir)
+    try:
+        return set(store.read_manifest(generation_dir).documents) if generation_dir else set()
+    except (OSError, ValueError, TypeError):
+        return set()
 
 
 def _unique_sources(raws: list[RawDocument]) -> tuple[list[RawDocument], list[LoadProblem]]:
