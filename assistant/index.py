@@ -12,7 +12,6 @@ import json
 import logging
 import math
 import os
-import shutil
 import time
 import weakref
 from dataclasses import asdict, dataclass, field
