@@ -641,9 +641,12 @@ def assistant_with_index(settings: Settings) -> Assistant:
         return get_assistant(settings)
     except IndexUnavailable as problem:
         print(f"{problem}\nBuilding the index from {settings.corpus_dir} first…", flush=True)
-    from ingest.pipeline import ingest
+    from ingest.pipeline import IngestError, ingest
 
-    summary = ingest(settings, progress=True, on_wait=lambda message: print(message, flush=True))
+    try:
+        summary = ingest(settings, progress=True, on_wait=lambda message: print(message, flush=True))
+    except IngestError as error:   # e.g. a read-only data folder: one line, no traceback
+        raise SystemExit(f"error: {error}") from None
     print(summary.describe(), flush=True)
     reset_assistants()
     return get_assistant(settings)
