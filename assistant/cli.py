@@ -64,9 +64,7 @@ def main(argv: list[str] | None = None) -> int:
 def run_ingest(args) -> int:
     from assistant.index import IndexUnavailable
     from ingest.load import LoadError
-    from ingest.pipeline import IngestError, ingest
-
-    from ingest.pipeline import problem_line
+    from ingest.pipeline import IngestError, ingest, problem_line
 
     settings = get_settings()
     try:
