@@ -7,7 +7,9 @@ import os
 import sys
 from pathlib import Path
 
-from assistant.settings import get_settings
+from assistant.settings import SettingsError, get_settings
+
+SETTINGS_ERROR_STATUS = 2   # like argparse's usage errors: the command cannot run as configured
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,6 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     ingest_cmd.add_argument("--replace", action="store_true",
                             help="make PATH… the whole corpus: every other document is removed")
     ingest_cmd.add_argument("--rebuild", action="store_true", help="re-embed everything from scratch")
+    ingest_cmd.add_argument("--no-wait", action="store_true",
+                            help="fail at once if another ingest is writing the index (default: wait for it)")
     ingest_cmd.set_defaults(run=run_ingest)
 
     remove_cmd = commands.add_parser("remove", help="remove documents from the index by file name")
@@ -37,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     serve_cmd = commands.add_parser("serve", help="start the chat UI")
     serve_cmd.add_argument("--host")
     serve_cmd.add_argument("--port", type=int)
+    serve_cmd.add_argument("--insecure", action="store_true",
+                           help="allow serving beyond this machine (--host other than loopback) without a login")
     serve_cmd.set_defaults(run=run_serve)
 
     eval_cmd = commands.add_parser("eval", help="run an evaluation set through answer()")
@@ -53,8 +59,13 @@ def main(argv: list[str] | None = None) -> int:
     eval_cmd.set_defaults(run=run_eval)
 
     args = parser.parse_args(argv)
+    # Everything this process creates (index, feedback, exports, temporary files) is private to its user.
+    os.umask(0o077)
     try:
         return args.run(args)
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return SETTINGS_ERROR_STATUS
     except KeyboardInterrupt:
         print("Interrupted; the previous index is unchanged.", file=sys.stderr)
         return 130
@@ -63,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
 def run_ingest(args) -> int:
     from assistant.index import IndexUnavailable
     from ingest.load import LoadError
-    from ingest.pipeline import IngestError, ingest
+    from ingest.pipeline import IngestError, ingest, problem_line
 
     if args.replace and not args.paths:
         print("error: --replace needs the PATH… that become the whole corpus", file=sys.stderr)
@@ -73,10 +84,14 @@ def run_ingest(args) -> int:
         if args.replace:
             print(summary.removal_notice(), flush=True)
 
+    settings = get_settings()
     try:
-        summary = ingest(get_settings(), args.paths or None, rebuild=args.rebuild, progress=sys.stderr.isatty(),
-                         replace=args.replace, announce=announce)
+        summary = ingest(settings, args.paths or None, rebuild=args.rebuild, progress=sys.stderr.isatty(),
+                         replace=args.replace, announce=announce, wait=not args.no_wait,
+                         on_wait=lambda message: print(message, file=sys.stderr, flush=True))
     except (IngestError, LoadError, IndexUnavailable) as error:
+        for problem in getattr(error, "problems", []):
+            print(problem_line(problem), file=sys.stderr)
         print(f"error: {error}", file=sys.stderr)
         return 1
     print(summary.describe())
@@ -120,9 +135,17 @@ def run_serve(args) -> int:
     # on a busy machine than OpenMP threads fighting over the same cores (measured p95 96 ms
     # vs 3.4 s, docs/benchmarks.md). Must be set before the model's engine loads.
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    from assistant.ui import serve
+    from assistant.access import ServeRefused, check_serving
 
-    serve(get_settings(), host=args.host, port=args.port)
+    settings = get_settings()
+    try:
+        check_serving(settings, args.host or settings.server_host, args.insecure)   # before the slow UI import
+        from assistant.ui import serve
+
+        serve(settings, host=args.host, port=args.port, insecure=args.insecure)
+    except ServeRefused as error:
+        print(f"error: {error}", file=sys.stderr)
+        return SETTINGS_ERROR_STATUS
     return 0
 
 

@@ -6,6 +6,7 @@ LLM is configured, lets it rewrite that evidence (checked, with fallback).
 """
 from __future__ import annotations
 
+import re
 import time
 import unicodedata
 from collections.abc import Iterator
@@ -19,6 +20,15 @@ from assistant.text import bilingual
 
 CLOSEST_SENTENCES = 30      # how many sentences, closest in meaning, inform the choice of answer sentences
 EMPTY_QUESTION = bilingual("请输入一个问题。", "Please enter a question.")
+VAGUE_QUESTION = bilingual("请把问题说得具体一些。", "Please ask a full question.")
+# Content is a Chinese character or a word of two or more letters; "2", "？？？" or the
+# "[2J" a terminal leaves behind are not questions, and searching for them returns noise.
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def has_content(text: str) -> bool:
+    return len(text) >= 2 and bool(_CJK.search(text) or _WORD.search(text))
 
 
 def clean_question(question: str, max_chars: int) -> tuple[str, str]:
@@ -34,12 +44,12 @@ def clean_question(question: str, max_chars: int) -> tuple[str, str]:
 def evidence_for(assistant, question: str, history: list[dict], filters: dict,
                  timings: dict[str, float] | None = None) -> Evidence | None:
     """Plan the question and retrieve for the plan: what every answer is built from
-    (``None`` for a question with no content)."""
+    (``None`` for an empty question or one with no content: "2", "[2J")."""
     settings, index = assistant.settings, assistant.index
     timings = {} if timings is None else timings
     started = time.perf_counter()
     text, _ = clean_question(question, settings.max_question_chars)
-    if not text:
+    if not text or not has_content(text):
         return None
     standalone = _llm_rewrite(settings, text, history)
     plan = plan_query(text, history, index.documents, index.agency_names, standalone, index.segmenter)
@@ -58,11 +68,11 @@ def evidence_for(assistant, question: str, history: list[dict], filters: dict,
 def compose(assistant, question: str, history: list[dict], filters: dict) -> Iterator[Answer]:
     settings, index = assistant.settings, assistant.index
     timings: dict[str, float] = {}
-    _, notice = clean_question(question, settings.max_question_chars)
+    text, notice = clean_question(question, settings.max_question_chars)
     evidence = evidence_for(assistant, question, history, filters, timings)
     if evidence is None:
-        yield Answer(question=question, text=EMPTY_QUESTION, citations=[], retrieved=[], abstained=True,
-                     standalone_question="", notice=notice, timings=timings)
+        yield Answer(question=question, text=EMPTY_QUESTION if not text else VAGUE_QUESTION, citations=[],
+                     retrieved=[], abstained=True, standalone_question="", notice=notice, timings=timings)
         return
     started = time.perf_counter()
     answer = compose_extractive(evidence)

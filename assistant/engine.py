@@ -7,11 +7,14 @@ is checked against the cited passages, falling back to the extractive answer.
 """
 from __future__ import annotations
 
+import copy
+import logging
 import threading
 import time
 from collections.abc import Iterator
+
 from assistant.compose import compose
-from assistant.index import PolicyIndex, open_index
+from assistant.index import IndexUnavailable, PolicyIndex, live_generation_name, open_index
 from assistant.query import find_jurisdictions
 from assistant.retrieve import HybridRetriever
 from assistant.settings import Settings, get_settings
@@ -26,13 +29,34 @@ class Assistant:
         from assistant.rerank import load_reranker
 
         self.settings = settings
-        self.index = index or open_index(settings)
         self.embeddings = embeddings or load_embeddings(settings)
-        self.retriever = HybridRetriever(self.index, self.embeddings, settings.candidates_per_retriever,
-                                         settings.rrf_k, reranker=load_reranker(settings))
+        self.reranker = load_reranker(settings)
+        self._swap = threading.Lock()
+        self._use(index or open_index(settings))
         # The gazetteer (all of China's divisions) loads in about two seconds: at start, not
         # on an official's first question.
         find_jurisdictions("", self.index.documents)
+
+    def _use(self, index: PolicyIndex) -> None:
+        self.index = index
+        self.retriever = HybridRetriever(index, self.embeddings, self.settings.candidates_per_retriever,
+                                         self.settings.rrf_k, reranker=self.reranker)
+
+    def refresh(self) -> bool:
+        """Switch to a newly published generation, if there is one (checked before every question:
+        one small file read). A new generation that does not open leaves the current one answering."""
+        live = live_generation_name(self.settings.index_dir)
+        if not live or live == self.index.generation:
+            return False
+        with self._swap:
+            if live_generation_name(self.settings.index_dir) == self.index.generation:
+                return False
+            try:
+                self._use(open_index(self.settings))
+            except IndexUnavailable as error:
+                logging.getLogger(__name__).warning("keeping index generation %s: %s", self.index.generation, error)
+                return False
+        return True
 
     def answer(self, question: str, history: list[dict] | None = None, filters: dict | None = None) -> Answer:
         final = None
@@ -44,7 +68,10 @@ class Assistant:
                filters: dict | None = None) -> Iterator[Answer]:
         """Yield growing partial answers (LLM mode streams), ending with the final one."""
         started = time.perf_counter()
-        for partial in compose(self, question, history or [], filters or {}):
+        self.refresh()
+        with self._swap:   # one consistent (index, retriever) pair for the whole answer
+            snapshot = copy.copy(self)
+        for partial in compose(snapshot, question, history or [], filters or {}):
             partial.timings["total"] = (time.perf_counter() - started) * 1000
             yield partial
 

@@ -21,6 +21,7 @@ try:
 except ImportError:  # pragma: no cover - Windows: the thread lock still serialises one server
     fcntl = None
 
+from assistant.generations import make_private_dir
 from assistant.types import Answer
 
 RATINGS = ("up", "down")
@@ -50,10 +51,11 @@ def feedback_entry(answer: Answer, rating: str, comment: str = "", when: datetim
 def record_feedback(path: Path, entry: dict) -> None:
     """Append one JSON line and return only once it is durably written."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     line = json.dumps(entry, ensure_ascii=False) + "\n"
     created = not path.exists()
-    with _write_lock, open(path, "a+b") as handle:
+    # Created readable by its owner only (600): questions and comments can be sensitive.
+    with _write_lock, os.fdopen(os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600), "a+b") as handle:
         if fcntl is not None:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         try:

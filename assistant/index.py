@@ -12,8 +12,8 @@ import json
 import logging
 import math
 import os
-import shutil
 import time
+import weakref
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -22,6 +22,8 @@ import bm25s
 import chromadb
 import numpy as np
 
+from assistant.generations import describe_owner, hold, ingest_owner, lease_guard, make_private_dir, prune_generations
+from assistant.generations import release as release_generation
 from assistant.segment import Segmenter
 from assistant.settings import Settings
 from ingest.chunk import Chunk
@@ -106,25 +108,28 @@ def current_generation(index_dir: Path) -> Path | None:
 
 
 def new_generation_dir(index_dir: Path) -> Path:
-    index_dir.mkdir(parents=True, exist_ok=True)
+    make_private_dir(index_dir.parent)
+    index_dir.mkdir(exist_ok=True)
     name = time.strftime("gen-%Y%m%dT%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 100000}"
     path = index_dir / name
     path.mkdir()
     return path
 
 
-def publish_generation(index_dir: Path, generation_dir: Path) -> None:
-    """Make ``generation_dir`` live with one atomic rename, then drop stale generations."""
+def publish_generation(index_dir: Path, generation_dir: Path) -> list[str]:
+    """Make ``generation_dir`` live with one atomic rename, then drop generations nobody needs.
+
+    Kept: the new generation, the one it replaces (a fallback), and any generation a
+    running process still holds (see ``assistant.generations``). Call under the ingest
+    lock. Returns the names of the generations removed.
+    """
     previous = current_generation(index_dir)
     pointer_tmp = index_dir / "CURRENT.tmp"
     pointer_tmp.write_text(generation_dir.name, encoding="utf-8")
     with open(pointer_tmp, "rb") as handle:
         os.fsync(handle.fileno())
     os.replace(pointer_tmp, index_dir / "CURRENT")
-    keep = {generation_dir.name, previous.name if previous else ""}
-    for path in index_dir.glob("gen-*"):
-        if path.name not in keep:
-            shutil.rmtree(path, ignore_errors=True)
+    return prune_generations(index_dir, keep={generation_dir.name, previous.name if previous else ""})
 
 
 def write_json(path: Path, data) -> None:
@@ -180,6 +185,10 @@ class PolicyIndex:
             self.sentence_collection = client.get_collection(sentence_collection_name(manifest.collection))
         except Exception:   # a generation built before sentence vectors: chunk-level search only
             self.sentence_collection = None
+
+    @property
+    def generation(self) -> str:
+        return self.path.name
 
     @cached_property
     def chunks_by_source(self) -> dict[str, list[Chunk]]:
@@ -258,13 +267,46 @@ def read_manifest(generation_dir: Path) -> IndexManifest:
     return IndexManifest(**json.loads((generation_dir / MANIFEST).read_text(encoding="utf-8")))
 
 
+def live_generation_name(index_dir: Path) -> str:
+    """The name CURRENT points at ("" when none): one small file read, cheap enough before every question."""
+    try:
+        return (index_dir / "CURRENT").read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+
+
 def open_index(settings: Settings, embedding_model: str | None = None) -> PolicyIndex:
-    """Open the live generation, or raise ``IndexUnavailable`` with the command that fixes it."""
-    generation_dir = current_generation(settings.index_dir)
+    """Open the live generation, or raise ``IndexUnavailable`` with the command that fixes it.
+
+    The generation is leased for as long as the returned object lives, so no ingest removes it meanwhile.
+    """
+    with lease_guard(settings.index_dir):
+        generation_dir = current_generation(settings.index_dir)
+        if generation_dir is not None:
+            hold(settings.index_dir, generation_dir.name)
     if generation_dir is None:
+        owner = ingest_owner(settings.home) if settings.home.exists() else None
+        if owner is not None:
+            raise IndexUnavailable(f"No index yet in {settings.index_dir}: an ingest ({describe_owner(owner)}) "
+                                   "is building it now; try again when it has finished.")
         raise IndexUnavailable(f"No index found in {settings.index_dir}. Build it with: policy-assistant ingest")
     try:
+        index = _open_generation(settings, generation_dir, embedding_model)
+    except BaseException:
+        release_generation(settings.index_dir, generation_dir.name)
+        raise
+    weakref.finalize(index, release_generation, settings.index_dir, generation_dir.name)
+    return index
+
+
+def _open_generation(settings: Settings, generation_dir: Path, embedding_model: str | None) -> PolicyIndex:
+    if not generation_dir.is_dir():
+        raise IndexUnavailable(f"The index in {settings.index_dir} is damaged (CURRENT names {generation_dir.name}, "
+                               f"which is missing); {REBUILD_HINT}")
+    try:
         manifest = read_manifest(generation_dir)
+    except PermissionError as error:
+        raise IndexUnavailable(unreadable_message(generation_dir, error)) from error
     except (OSError, ValueError, TypeError) as error:
         raise IndexUnavailable(f"The index in {generation_dir} is damaged ({error}); {REBUILD_HINT}") from error
     expected = embedding_model or settings.embedding_model
@@ -278,7 +320,74 @@ def open_index(settings: Settings, embedding_model: str | None = None) -> Policy
     except IndexUnavailable:
         raise   # e.g. the Chroma server is unreachable: rebuilding would not help
     except Exception as error:  # any missing or unreadable part means the same thing to the user
-        if _disk_full(error):   # Chroma's SQLite must write to open a store; a rebuild would fail too
-            raise IndexUnavailable(f"Cannot open the index in {generation_dir}: the disk is full ({error}). "
-                                   "Free some space and try again; the index itself may well be intact.") from error
-        raise IndexUnavailable(f"The index in {generation_dir} is damaged ({type(error).__name__}: {error}); {REBUILD_HINT}") from error
+        raise IndexUnavailable(diagnose_open_error(settings, generation_dir, error)) from error
+
+
+def unreadable_message(generation_dir: Path, error: BaseException) -> str:
+    return (f"Cannot read the index in {generation_dir}: permission denied ({error}). Run as the user who built it, "
+            "or give this user read access to the data folder.")
+
+
+def diagnose_open_error(settings: Settings, generation_dir: Path, error: BaseException) -> str:
+    """One line telling a read-only, full, locked or unreadable store apart from a damaged one."""
+    text = str(error)
+    if _disk_full(error):   # Chroma's SQLite must write to open a store; a rebuild would fail too
+        return (f"Cannot open the index in {generation_dir}: the disk is full ({error}). "
+                "Free some space and try again; the index itself may well be intact.")
+    if not settings.chroma_server_mode and (_read_only(generation_dir) or "readonly database" in text
+                                            or getattr(error, "errno", None) == errno.EROFS):
+        return (f"The index in {generation_dir} is read-only ({type(error).__name__}: {error}); Chroma needs write "
+                "access to its folder even to answer. Make the data folder writable for this user "
+                "(e.g. chmod -R u+w), or copy it somewhere writable and set POLICY_ASSISTANT_HOME to the copy; "
+                "the index itself is not damaged.")
+    if "database is locked" in text:
+        return (f"The index store in {generation_dir} is locked by another process ({error}); "
+                "try again in a moment.")
+    if isinstance(error, PermissionError):
+        return unreadable_message(generation_dir, error)
+    return f"The index in {generation_dir} is damaged ({type(error).__name__}: {error}); {REBUILD_HINT}"
+
+
+def _read_only(path: Path) -> bool:
+    """True when this process may not write to ``path`` (a read-only mount, or missing permission)."""
+    try:
+        if os.statvfs(path).f_flag & os.ST_RDONLY:
+            return True
+    except OSError:
+        return False
+    store = path / "chroma"
+    return any(p.exists() and not os.access(p, os.W_OK) for p in (path, store, store / "chroma.sqlite3"))
+
+
+def check_generation(settings: Settings, generation_dir: Path, manifest: IndexManifest) -> list[str]:
+    """What is missing or inconsistent in a finished generation (empty when it is whole).
+
+    Checked before ``ingest`` reports "up to date": every part present, a cleaned text per
+    document, as many chunk lines and stored vectors as the manifest says, and the vector
+    store opens.
+    """
+    problems = [f"{part} is missing" for part in GENERATION_PARTS if not (generation_dir / part).exists()]
+    problems += [f"texts/{source}.txt is missing" for source in manifest.documents
+                 if not (generation_dir / "texts" / f"{source}.txt").exists()]
+    try:
+        with open(generation_dir / "chunks.jsonl", "rb") as handle:
+            lines = sum(1 for line in handle if line.strip())
+        if lines != manifest.chunk_count:
+            problems.append(f"chunks.jsonl holds {lines} chunks, the manifest {manifest.chunk_count}")
+    except OSError:
+        pass   # already reported as missing
+    sqlite = generation_dir / "chroma" / "chroma.sqlite3"
+    if not settings.chroma_server_mode and (not sqlite.exists() or sqlite.stat().st_size == 0):
+        problems.append("the vector store (chroma/chroma.sqlite3) is missing or empty")
+        return problems
+    try:
+        stored = chroma_client(settings, generation_dir).get_collection(manifest.collection).count()
+        if stored != manifest.chunk_count:
+            problems.append(f"the vector store holds {stored} vectors, the manifest {manifest.chunk_count}")
+    except Exception as error:   # sqlite "file is not a database", a missing collection, …
+        problems.append(f"the vector store does not open ({type(error).__name__}: {error})")
+    return problems
+
+
+# Parts every finished generation has (targets.json is optional: older generations lack it).
+GENERATION_PARTS = ("chunks.jsonl", "documents.json", "records.json", "userdict.txt", "bm25", "texts", MANIFEST)

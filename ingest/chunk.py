@@ -6,6 +6,7 @@ about "郴州 老年人 牵头" finds a 责任分工 line that names neither.
 """
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from dataclasses import dataclass
@@ -106,12 +107,13 @@ def _split_at_sentences(paragraphs: list[Paragraph], max_chars: int) -> list[tup
     spans: list[tuple[int, int]] = []
     start = end = None
     lead_start = None        # start of a short run-in heading that was the last sentence added
+    paragraph_ends = [p.end for p in paragraphs]     # ascending: paragraphs are in document order
     for paragraph in paragraphs:
         for position, match in enumerate(m for m in SENTENCE.finditer(paragraph.text) if m.group(0).strip()):
             s_start, s_end = paragraph.start + match.start(), paragraph.start + match.end()
             if start is not None and s_end - start > max_chars:
                 if lead_start is not None and lead_start > start:
-                    spans.append((start, _end_before(paragraphs, lead_start)))
+                    spans.append((start, _end_before(paragraph_ends, lead_start)))
                     start = lead_start
                 else:
                     spans.append((start, end))
@@ -128,9 +130,9 @@ def _split_at_sentences(paragraphs: list[Paragraph], max_chars: int) -> list[tup
 RUN_IN_HEADING_CHARS = 16
 
 
-def _end_before(paragraphs: list[Paragraph], position: int) -> int:
-    """End of the last paragraph that finishes before ``position``."""
-    return max(p.end for p in paragraphs if p.end <= position)
+def _end_before(paragraph_ends: list[int], position: int) -> int:
+    """End of the last paragraph that finishes before ``position`` (a binary search: chunking stays linear)."""
+    return paragraph_ends[bisect.bisect_right(paragraph_ends, position) - 1]
 
 
 def _make_chunk(info: DocumentInfo, section: Section, text: str, start: int, end: int, kind: str, ordinal: int) -> Chunk:

@@ -8,7 +8,12 @@ Decisions worth knowing:
 
 * Files over ``MAX_FILE_BYTES`` (20 MB) are refused before being read, so a
   stray video or database dump cannot exhaust memory.  Real policy documents
-  are far smaller.
+  are far smaller.  ``LoadLimits`` bounds the rest of what one file may cost:
+  the uncompressed size of a zip-based file (.docx, .xlsx: a 400 KB "zip bomb"
+  can unpack to gigabytes of XML), a PDF's page count (checked before any page
+  is extracted) and the characters of text one file yields.
+* Symbolic-link loops and unreadable folders are skipped with a reason, never
+  a traceback.
 * Plain text is decoded as UTF-8 (with or without BOM), then GB18030 (a
   superset of GBK and GB2312, the usual encodings of Chinese government
   files), and only then guessed with charset-normalizer.  A guess is accepted
@@ -23,10 +28,12 @@ Decisions worth knowing:
 from __future__ import annotations
 
 import codecs
+import errno
 import hashlib
 import io
 import os
 import re
+import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +45,16 @@ MAX_FILE_BYTES: int = 20 * 1024 * 1024
 
 _MB = 1024 * 1024
 _MANIFEST_NAME = "manifest.toml"
+_ZIP_SUFFIXES = frozenset({".docx", ".xlsx"})
+
+
+@dataclass(frozen=True)
+class LoadLimits:
+    """What one file may cost; the pipeline fills these from the settings."""
+
+    max_unpacked_bytes: int = 50 * _MB
+    max_pages: int = 2000
+    max_chars: int = 3_000_000
 
 
 @dataclass(frozen=True)
@@ -65,15 +82,23 @@ class LoadError(Exception):
 # --------------------------------------------------------------------------
 
 
-def load_file(path: Path) -> RawDocument:
+def load_file(path: Path, limits: LoadLimits = LoadLimits()) -> RawDocument:
     """Read one file and return its text; raise LoadError with a reason otherwise."""
     path = Path(path)
     data = _read_bytes(path)
-    reader = _READERS[path.suffix.lower()]
+    suffix = path.suffix.lower()
+    if suffix in _ZIP_SUFFIXES:
+        _check_unpacked_size(data, limits.max_unpacked_bytes)
+    if suffix == ".pdf":
+        _check_page_count(data, limits.max_pages)
+    reader = _READERS[suffix]
     text, encoding, tables = reader(data)
     text = _normalise(text)
     if not text.strip():
         raise LoadError("no text content")
+    if len(text) > limits.max_chars:
+        raise LoadError(f"too much text ({len(text):,} characters > {limits.max_chars:,}, max_chars_per_file); "
+                        "split the document or raise the limit")
     return RawDocument(
         source=path.name,
         path=path,
@@ -93,27 +118,41 @@ def discover(paths: Iterable[Path]) -> list[Path]:
     reports why they were skipped instead of ignoring them silently.
     A path that does not exist raises LoadError: it is almost always a typo.
     """
+    return discover_with_problems(paths)[0]
+
+
+def discover_with_problems(paths: Iterable[Path]) -> tuple[list[Path], list[LoadProblem]]:
+    """``discover``, also returning what could not be walked (symlink loops, unreadable folders)."""
     found: dict[Path, Path] = {}
+    problems: list[LoadProblem] = []
     for path in map(Path, paths):
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():
             raise LoadError(f"path does not exist: {path}")
-        candidates = _walk(path) if path.is_dir() else [path]
+        candidates = _walk(path, problems) if path.is_dir() else [path]
         for candidate in candidates:
-            if candidate.name != _MANIFEST_NAME:
-                found.setdefault(candidate.resolve(), candidate)
-    return sorted(found.values())
+            if candidate.name == _MANIFEST_NAME:
+                continue
+            try:
+                found.setdefault(candidate.resolve(strict=True), candidate)
+            except RuntimeError:       # Python 3.11 reports a symlink loop this way
+                problems.append(LoadProblem(candidate.name, f"symbolic link loop ({candidate})"))
+            except OSError as err:     # a dangling link, or a loop reported as ELOOP
+                reason = "symbolic link loop" if err.errno == errno.ELOOP else \
+                    ("broken symbolic link" if candidate.is_symlink() else f"cannot read: {err.strerror or err}")
+                problems.append(LoadProblem(candidate.name, f"{reason} ({candidate})"))
+    return sorted(found.values()), problems
 
 
-def load_paths(paths: Iterable[Path]) -> tuple[list[RawDocument], list[LoadProblem]]:
+def load_paths(paths: Iterable[Path], limits: LoadLimits = LoadLimits()) -> tuple[list[RawDocument], list[LoadProblem]]:
     """Load everything under ``paths``; each unreadable file becomes a LoadProblem.
 
     Only a nonexistent input path raises (LoadError from ``discover``).
     """
     documents: list[RawDocument] = []
-    problems: list[LoadProblem] = []
-    for path in discover(paths):
+    files, problems = discover_with_problems(paths)
+    for path in files:
         try:
-            documents.append(load_file(path))
+            documents.append(load_file(path, limits))
         except LoadError as err:
             problems.append(LoadProblem(source=path.name, reason=str(err)))
     return documents, problems
@@ -124,10 +163,17 @@ def load_paths(paths: Iterable[Path]) -> tuple[list[RawDocument], list[LoadProbl
 # --------------------------------------------------------------------------
 
 
-def _walk(directory: Path) -> list[Path]:
-    """Supported, non-hidden files below ``directory`` (hidden dirs are pruned early)."""
+def _walk(directory: Path, problems: list[LoadProblem]) -> list[Path]:
+    """Supported, non-hidden files below ``directory`` (hidden dirs are pruned early).
+
+    Symbolic links to folders are not followed (no loops); a folder that cannot be
+    listed becomes a problem instead of being skipped silently."""
+    def unreadable(err: OSError) -> None:
+        where = Path(err.filename) if err.filename else directory
+        problems.append(LoadProblem(where.name or str(where), f"cannot read folder: {err.strerror or err} ({where})"))
+
     files = []
-    for root, dirnames, filenames in os.walk(directory):
+    for root, dirnames, filenames in os.walk(directory, onerror=unreadable):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         for name in filenames:
             if not name.startswith(".") and Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
@@ -151,6 +197,36 @@ def _read_bytes(path: Path) -> bytes:
         return path.read_bytes()
     except OSError as err:
         raise LoadError(f"cannot read file: {err.strerror or err}") from err
+
+
+def _check_unpacked_size(data: bytes, limit: int) -> None:
+    """Refuse a zip whose members unpack to more than ``limit`` bytes, before anything is unpacked.
+
+    The sizes come from the zip's directory; a member that lies about its size is cut
+    at the stated size by ``zipfile`` when read, so the stated total bounds the work."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            total = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return   # not a zip at all: the reader reports the file as corrupt
+    if total > limit:
+        raise LoadError(f"unpacks to {total / _MB:,.0f} MB of XML (> {limit // _MB} MB, max_unpacked_mb); "
+                        "probably not a normal document")
+
+
+def _check_page_count(data: bytes, limit: int) -> None:
+    """Refuse a PDF with more than ``limit`` pages before extracting any (counting pages is cheap)."""
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            reader.decrypt("")
+        pages = len(reader.pages)
+    except Exception:  # damaged or password-protected: the reader reports it
+        return
+    if pages > limit:
+        raise LoadError(f"too many pages ({pages:,} > {limit:,}, max_pages_per_file); split the document")
 
 
 def _normalise(text: str) -> str:

@@ -17,10 +17,13 @@ Each publishes a new generation atomically, and writes ``report.json`` (ingest.r
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import shutil
 import time
+from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -29,12 +32,13 @@ from tqdm import tqdm
 
 from assistant import index as store
 from assistant.embeddings import batched, load_embeddings
+from assistant.generations import IndexBusy, ingest_lock
 from assistant.glossary import glossary_chinese_terms
 from assistant.segment import TOKENIZER_NAME, Segmenter, domain_terms, write_user_dictionary
 from assistant.settings import Settings
 from ingest.chunk import CHUNKER_VERSION, Chunk, chunk_document
 from ingest.clean import clean_text
-from ingest.load import LoadProblem, RawDocument, load_paths
+from ingest.load import LoadLimits, LoadProblem, RawDocument, load_paths
 from ingest.metadata import DocumentInfo, apply_manifest, extract_info, load_manifest
 from ingest.records import ResponsibilityRecord, records_from_chunks
 from ingest.report import REPORT_FILE, DocumentReport, build_report, read_reports
@@ -43,11 +47,14 @@ from ingest.structure import parse_sections
 from ingest.targets import extract_targets
 
 CHROMA_BATCH = 1000
-GENERATION_PARTS = ("chunks.jsonl", "documents.json", "records.json", "userdict.txt", "bm25", "texts")
 
 
 class IngestError(RuntimeError):
-    """Ingest could not finish; the previous index is untouched."""
+    """Ingest could not finish; the previous index is untouched. ``problems`` lists the files skipped."""
+
+    def __init__(self, message: str, problems: list[LoadProblem] | None = None) -> None:
+        super().__init__(message)
+        self.problems = list(problems or [])
 
 
 @dataclass
@@ -77,6 +84,7 @@ class IngestSummary:
     seconds: float = 0.0
     generation: str = ""
     previous_generation: str = ""
+    repaired: list[str] = field(default_factory=list)   # why the live generation could not be kept
 
     @property
     def changed(self) -> bool:
@@ -95,7 +103,9 @@ class IngestSummary:
 
     def describe(self, reports: bool = True) -> str:
         lines = [report.describe() for report in self.reports] if reports else []
-        lines += [f"{problem.source}: skipped — {problem.reason}" for problem in self.problems]
+        lines += [problem_line(problem) for problem in self.problems]
+        if self.repaired:
+            lines.append(f"The live index was damaged ({'; '.join(self.repaired)}); rebuilt it.")
         if not self.changed and not self.wrote:
             lines.append(f"No changes: the index is up to date ({self.documents} documents, {self.chunks} chunks).")
         elif not self.changed:
@@ -108,6 +118,15 @@ class IngestSummary:
                 + (f", {len(self.kept)} kept" if self.kept else "") + f" in {self.seconds:.1f} s."
             )
         return "\n".join(lines)
+
+
+def problem_line(problem: LoadProblem) -> str:
+    return f"{problem.source}: skipped — {problem.reason}"
+
+
+def load_limits(settings: Settings) -> LoadLimits:
+    return LoadLimits(max_unpacked_bytes=settings.max_unpacked_mb * 1024 * 1024,
+                      max_pages=settings.max_pages_per_file, max_chars=settings.max_chars_per_file)
 
 
 def parse_document(raw: RawDocument, manifest_entry: dict | None, max_chars: int) -> ParsedDocument:
@@ -124,15 +143,46 @@ def parse_document(raw: RawDocument, manifest_entry: dict | None, max_chars: int
 
 
 def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = False,
-           progress: bool = True, embeddings=None, replace: bool = False, announce=None) -> IngestSummary:
+           progress: bool = True, embeddings=None, replace: bool = False, announce=None, wait: bool = True,
+           on_wait: Callable[[str], None] | None = None) -> IngestSummary:
     """Add or update the documents under ``paths`` (default: the corpus folder); ``replace`` makes
     them the whole corpus. ``announce(summary)`` is called once the documents to remove are
-    known, before anything is embedded or written (the CLI prints the removal count there)."""
+    known, before anything is embedded or written (the CLI prints the removal count there).
+
+    Only one ingest writes a data directory at a time: a second one waits (``on_wait`` is told
+    once) or, with ``wait=False``, raises ``IngestError`` at once."""
+    with _writer(settings, wait, on_wait):
+        return _ingest_locked(settings, paths, rebuild, progress, embeddings, replace, announce)
+
+
+@contextmanager
+def _writer(settings: Settings, wait: bool, on_wait: Callable[[str], None] | None):
+    """The one-writer lock on the data directory, its failures as one-line ``IngestError``s."""
+    try:
+        with ingest_lock(settings.home, wait=wait, on_wait=on_wait):
+            yield
+    except IndexBusy as error:
+        raise IngestError(str(error)[:1].upper() + str(error)[1:]) from error
+    except OSError as error:   # the lock file or the index folder cannot be created
+        raise IngestError(_write_failure(settings, error)) from error
+
+
+def _write_failure(settings: Settings, error: OSError) -> str:
+    if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return (f"Cannot write to {settings.home} ({error.strerror or error}): the data folder is read-only for "
+                "this user. Make it writable, or set POLICY_ASSISTANT_HOME to a writable folder; "
+                "the previous index is unchanged.")
+    return f"Could not write the index ({type(error).__name__}: {error}); the previous index is unchanged."
+
+
+def _ingest_locked(settings: Settings, paths: list[Path] | None, rebuild: bool, progress: bool,
+                   embeddings, replace: bool, announce) -> IngestSummary:
     started = time.perf_counter()
     paths = [Path(p) for p in (paths or [settings.corpus_dir])]
-    raws, problems = load_paths(paths)
+    raws, problems = load_paths(paths, load_limits(settings))
     raws, duplicates = _unique_sources(raws)
-    problems = problems + duplicates
+    raws, same_content = _unique_contents(raws, _live_sources(settings))
+    problems = problems + duplicates + same_content
     manifest = _manifest_entries(paths)
     documents = [parse_document(raw, manifest.get(raw.source), settings.chunk_max_chars) for raw in raws]
     live = _live_generation(settings)
@@ -142,30 +192,33 @@ def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = 
                     replace=replace, announce=announce)
 
 
-def remove_documents(settings: Settings, sources: list[str], progress: bool = False, embeddings=None) -> IngestSummary:
+def remove_documents(settings: Settings, sources: list[str], progress: bool = False, embeddings=None,
+                     wait: bool = True, on_wait: Callable[[str], None] | None = None) -> IngestSummary:
     """Drop documents (by file name) from the index; the others keep their chunks and vectors."""
-    started = time.perf_counter()
-    live = _live_generation(settings)
-    if live is None:
-        raise IngestError("There is no index to remove documents from. Build it with: policy-assistant ingest")
-    unknown = [source for source in sources if source not in live[1].documents]
-    if unknown:
-        raise IngestError(f"Not in the index: {', '.join(unknown)}. Indexed documents: "
-                          f"{', '.join(sorted(live[1].documents))}")
-    keep = [source for source in live[1].documents if source not in sources]
-    if not keep:
-        raise IngestError("Removing every document would leave an empty index; use "
-                          "'policy-assistant ingest --replace PATH' to replace the corpus instead.")
-    carried = _carried_documents(settings, live, keep=keep)
-    embeddings = embeddings or _LazyEmbeddings(settings)
-    return _publish(settings, [], carried, sorted(sources), [], False, progress, embeddings, started, replace=False,
-                    announce=None)
+    with _writer(settings, wait, on_wait):
+        started = time.perf_counter()
+        live = _live_generation(settings)
+        if live is None:
+            raise IngestError("There is no index to remove documents from. Build it with: policy-assistant ingest")
+        unknown = [source for source in sources if source not in live[1].documents]
+        if unknown:
+            raise IngestError(f"Not in the index: {', '.join(unknown)}. Indexed documents: "
+                              f"{', '.join(sorted(live[1].documents))}")
+        keep = [source for source in live[1].documents if source not in sources]
+        if not keep:
+            raise IngestError("Removing every document would leave an empty index; use "
+                              "'policy-assistant ingest --replace PATH' to replace the corpus instead.")
+        carried = _carried_documents(settings, live, keep=keep)
+        embeddings = embeddings or _LazyEmbeddings(settings)
+        return _publish(settings, [], carried, sorted(sources), [], False, progress, embeddings, started,
+                        replace=False, announce=None)
 
 
 def _publish(settings: Settings, documents: list[ParsedDocument], carried: list[ParsedDocument], removed: list[str],
              problems: list[LoadProblem], rebuild: bool, progress: bool, embeddings, started: float,
              replace: bool, announce) -> IngestSummary:
-    previous = None if rebuild else _compatible_previous(settings)
+    repaired: list[str] = []
+    previous = None if rebuild else _compatible_previous(settings, repaired)
     summary = _diff(documents, previous)
     summary.documents = len(documents) + len(carried)
     summary.chunks = sum(len(d.chunks) for d in (*documents, *carried))
@@ -173,12 +226,13 @@ def _publish(settings: Settings, documents: list[ParsedDocument], carried: list[
     summary.kept = sorted(d.info.source for d in carried)
     summary.problems = problems
     summary.replace = replace
+    summary.repaired = repaired
     summary.reports = [d.report for d in documents if d.report is not None]
     for report in summary.reports:
         report.change = next(kind for kind, names in (("added", summary.added), ("replaced", summary.replaced),
                                                       ("unchanged", summary.unchanged)) if report.source in names)
     if not documents and not carried:
-        raise IngestError("No readable documents to index; the previous index (if any) is unchanged.")
+        raise IngestError("No readable documents to index; the previous index (if any) is unchanged.", problems)
     if announce is not None:
         announce(summary)
     # A new tokenizer only needs the keyword index rebuilt; vectors are reused.
@@ -278,6 +332,32 @@ def _carried_documents(settings: Settings, live, keep: list[str]) -> list[Parsed
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise IngestError(f"Cannot read the documents already indexed in {generation_dir} ({error}); "
                           "re-ingest them with: policy-assistant ingest --replace PATH…") from error
+def _unique_contents(raws: list[RawDocument], indexed: set[str]) -> tuple[list[RawDocument], list[LoadProblem]]:
+    """The same bytes under two names would cite every fact twice: index one, warn naming both.
+
+    The one kept is the name already in the index, if any (a new copy never displaces a
+    document users already cite), else the first in path order."""
+    groups: dict[str, list[RawDocument]] = {}
+    for raw in raws:
+        groups.setdefault(raw.sha256, []).append(raw)
+    keepers = {sha: next((raw for raw in group if raw.source in indexed), group[0]) for sha, group in groups.items()}
+    kept, duplicates = [], []
+    for raw in raws:
+        first = keepers[raw.sha256]
+        if first is raw:
+            kept.append(raw)
+        else:
+            duplicates.append(LoadProblem(raw.source, f"same content as {first.source} (identical bytes: {first.path} "
+                                                       f"and {raw.path}); indexed once, as {first.source}"))
+    return kept, duplicates
+
+
+def _live_sources(settings: Settings) -> set[str]:
+    generation_dir = store.current_generation(settings.index_dir)
+    try:
+        return set(store.read_manifest(generation_dir).documents) if generation_dir else set()
+    except (OSError, ValueError, TypeError):
+        return set()
 
 
 def _unique_sources(raws: list[RawDocument]) -> tuple[list[RawDocument], list[LoadProblem]]:
@@ -301,19 +381,28 @@ def _manifest_entries(paths: list[Path]) -> dict[str, dict]:
     return entries
 
 
-def _compatible_previous(settings: Settings) -> store.IndexManifest | None:
+def _compatible_previous(settings: Settings, repaired: list[str]) -> store.IndexManifest | None:
+    """The live generation's manifest when it can be built upon; None means build from scratch.
+
+    A live generation that is damaged (a part missing, the vector store unreadable or short
+    of vectors) is rebuilt rather than reported "up to date"; ``repaired`` says why."""
     generation_dir = store.current_generation(settings.index_dir)
     if generation_dir is None:
         return None
     try:
         manifest = store.read_manifest(generation_dir)
-    except (OSError, ValueError, TypeError):
-        return None   # a damaged index is simply rebuilt
-    if not all((generation_dir / part).exists() for part in GENERATION_PARTS):
-        return None   # a part is missing: rebuild rather than report "no changes"
+    except (OSError, ValueError, TypeError) as error:
+        repaired.append(f"manifest.json unreadable: {error}")
+        return None
     same_setup = (manifest.embedding_model, manifest.chunker_version, manifest.chunk_max_chars, manifest.store) == (
         settings.embedding_model, CHUNKER_VERSION, settings.chunk_max_chars, store.store_label(settings))
-    return manifest if same_setup else None
+    if not same_setup:
+        return None
+    problems = store.check_generation(settings, generation_dir, manifest)
+    if problems:
+        repaired.extend(problems)
+        return None
+    return manifest
 
 
 def _diff(documents: list[ParsedDocument], previous: store.IndexManifest | None) -> IngestSummary:
@@ -349,12 +438,11 @@ def _build_generation(settings: Settings, documents: list[ParsedDocument], previ
         add_sentence_vectors(client, name, chunks, _reusable_sentence_vectors(settings, previous, documents),
                              embeddings, settings.embedding_batch_size, CHROMA_BATCH)
         _write_side_files(settings, generation_dir, documents, chunks, name, embeddings)
-        before = {path.name for path in settings.index_dir.glob("gen-*")}
-        store.publish_generation(settings.index_dir, generation_dir)
+        removed = store.publish_generation(settings.index_dir, generation_dir)
         published = True
         if settings.chroma_server_mode:
             # The server holds one collection per generation; drop those whose folders were just removed.
-            for stale in sorted(before - {path.name for path in settings.index_dir.glob("gen-*")}):
+            for stale in removed:
                 _drop_collection(client, store.collection_name(settings, stale))
         return generation_dir.name
     except store.IndexUnavailable as error:   # the Chroma server cannot be reached

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer import Assistant
+from assistant.engine import Assistant
 from assistant.settings import Settings
 from assistant.ui import REPORT_HEADERS, Handlers, safe_upload_name
 from ingest.pipeline import ingest
