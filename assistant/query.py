@@ -167,25 +167,29 @@ def find_agencies(text: str, agency_names: list[str]) -> list[str]:
 
 def rewrite_followup(question: str, history: list[dict], documents: dict[str, DocumentInfo],
                      own_topic: bool) -> str:
-    """Standalone question for one that cannot stand alone: carry the previous question's
-    topic over to the new entity. ``own_topic``: the question names something of its own
-    (a noun other than places and agencies), so it is a new question, never rewritten."""
+    """Standalone question for one that cannot stand alone; any other question is left as asked.
+
+    ``own_topic``: the question names something of its own (a noun other than places and
+    agencies). An elliptical question ("那中方县呢？", "信息员呢？") or one with no topic of its
+    own takes the previous question over — with the new place in the old one's stead when it
+    names one; a question that points back ("其中…", "那有哪些单位参加？", "最后一项…") narrows
+    the previous question."""
     previous = next((turn["content"] for turn in reversed(history) if turn.get("role") == "user"), "")
-    if not previous or (own_topic and not REFERS_BACK.match(question.strip())):
+    core = re.sub(r"[\s？?。！!，,]", "", question)
+    elliptical = not own_topic or core.endswith("呢")
+    if not previous or not (elliptical or REFERS_BACK.match(question.strip())):
         return question
     new_places, _ = find_jurisdictions(question, documents)
     old_places, _ = find_jurisdictions(previous, documents)
-    if new_places and old_places:
+    if not elliptical or not new_places:
+        return f"{previous} {question}"
+    if old_places:
         rewritten = previous
         for alias, name in jurisdiction_aliases(documents).items():
             if name == old_places[0] and alias in rewritten:
                 rewritten = rewritten.replace(alias, new_places[0], 1)
                 return rewritten if rewritten != previous else f"{new_places[0]}{previous}"
-        return f"{new_places[0]} {previous}"
-    if new_places:
-        return f"{new_places[0]} {previous}"
-    # "其中经营管理型有多少？": the new question narrows the previous one.
-    return f"{previous} {question}"
+    return f"{new_places[0]} {previous}"
 
 
 def has_own_topic(question: str, segmenter, documents: dict[str, DocumentInfo], agency_names: list[str]) -> bool:
@@ -214,7 +218,8 @@ def has_own_topic(question: str, segmenter, documents: dict[str, DocumentInfo], 
 DIVISION_LEVEL = re.compile(r"[省市县区州乡镇村]级?|全[省市县区]|本[省市县区]|[省市县区]里|新区|地方|地区")
 DIVISION_WORDS = frozenset("province provincial city county district prefecture area new level".split())
 # A question that opens by pointing back ("其中…", "该行动…", "它们…") narrows the previous one.
-REFERS_BACK = re.compile(r"^(其中|该|上述|这些|这个|这项|那些|它们?|同一|among them|of these|of them|its\b|their\b)", re.I)
+REFERS_BACK = re.compile(r"^(其中|该|上述|这些|这个|这项|那些|那么|那|它们?|同一|还有|另外|(最后|第[一二三四五六七八九十\d]+)[一个项条]|"
+                         r"among them|of these|of them|its\b|their\b|and\b|what about|how about|also\b)", re.I)
 
 
 def plan_query(question: str, history: list[dict], documents: dict[str, DocumentInfo],
