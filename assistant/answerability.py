@@ -25,6 +25,7 @@ from assistant.text import sentences
 
 MODEL_PATH = Path(__file__).parent / "data" / "answerability.json"
 FEATURES = ("lexical_coverage", "soft_coverage", "dense_top", "dense_margin", "scope_gap", "sentence_top", "keyword_relative",
+            "keyword_scope_gap",
             "year_missing", "quantity_missing", "date_missing")
 TARGET_FALSE_REFUSAL = 0.03
 
@@ -77,6 +78,7 @@ class Features:
     scope_gap: float            # how much closer the best passage outside the asked documents is
     sentence_top: float         # cosine of the single closest sentence in scope
     keyword_relative: float     # top BM25 score over the query's own idf mass
+    keyword_scope_gap: float    # how much better the question's words match outside the asked documents
     year_missing: float         # a year is asked for and no supporting sentence, heading or title has it
     quantity_missing: float     # a figure is asked for and no supporting sentence gives one in that unit
     date_missing: float         # a date is asked for and no supporting sentence has one
@@ -92,7 +94,8 @@ class Features:
 
 
 def extract_features(question: str, terms: dict[str, float], passages, unscoped_dense_top: float | None = None,
-                     sentence_top: float = 0.0, supporting_count: int = 3) -> Features:
+                     sentence_top: float = 0.0, unscoped_keyword_top: float | None = None,
+                     supporting_count: int = 3) -> Features:
     """``terms``: the question's content words with idf weights; ``passages``: retrieved, best first;
     ``unscoped_dense_top``: the closest passage's cosine over the whole corpus when the search was scoped."""
     total = sum(terms.values()) or 1.0
@@ -119,6 +122,7 @@ def extract_features(question: str, terms: dict[str, float], passages, unscoped_
         sentence_top=sentence_top,
         scope_gap=max(0.0, unscoped_dense_top - (dense[0] if dense else 0.0)) if unscoped_dense_top is not None else 0.0,
         keyword_relative=min(2.0, keyword / total),
+        keyword_scope_gap=min(2.0, max(0.0, unscoped_keyword_top - keyword) / total) if unscoped_keyword_top is not None else 0.0,
         year_missing=float(bool(asked_years) and not any(y in c for y in asked_years for c in contexts)),
         quantity_missing=float(asks_for_quantity(question) and not any(states_quantity(s, unit) for _, _, s, _ in best)),
         date_missing=float(bool(ASKS_DATE.search(question)) and not any(DATE_EXPRESSION.search(s) for _, _, s, _ in best)),
@@ -158,8 +162,8 @@ class Decision:
 
 
 def decide(question: str, terms: dict[str, float], passages, unscoped_dense_top: float | None = None,
-           sentence_top: float = 0.0) -> Decision:
-    features = extract_features(question, terms, passages, unscoped_dense_top, sentence_top)
+           sentence_top: float = 0.0, unscoped_keyword_top: float | None = None) -> Decision:
+    features = extract_features(question, terms, passages, unscoped_dense_top, sentence_top, unscoped_keyword_top)
     model = load_model()
     probability = model.probability(features)
     return Decision(probability >= model.threshold, probability, features)

@@ -58,10 +58,11 @@ def evidence_for(assistant, question: str, history: list[dict], filters: dict,
     started = time.perf_counter()
     passages = retrieve_for_plan(assistant.retriever, index, plan, sources, settings.top_k)
     unscoped = assistant.retriever.dense_ranking(plan.dense_text, None, depth=1) if sources else []
+    unscoped_keyword = float(index.keyword_scores(plan.search_text).max(initial=0.0)) if sources else None
     closest = index.sentence_matches(assistant.retriever.query_vector(plan.dense_text), CLOSEST_SENTENCES, sources)
     timings["retrieve"] = _ms(started)
     return Evidence(plan=plan, passages=passages, index=index, sources=sources,
-                    unscoped_dense_top=unscoped[0][1] if unscoped else None,
+                    unscoped_dense_top=unscoped[0][1] if unscoped else None, unscoped_keyword_top=unscoped_keyword,
                     sentence_similarity={match.text: match.cosine for match in reversed(closest)})
 
 

@@ -40,6 +40,7 @@ class Evidence:
     # Cosine of the closest passage in the whole corpus, when the search was scoped: a much
     # closer passage elsewhere means the question is about what another document says.
     unscoped_dense_top: float | None = None
+    unscoped_keyword_top: float | None = None     # the same for the best BM25 score
     # The sentences closest in meaning to the question (sentence-level dense search in
     # scope): text → cosine. A paraphrase shares no words with its answer, but this.
     sentence_similarity: dict[str, float] = field(default_factory=dict)

@@ -26,7 +26,8 @@ def refuse_unsupported(evidence: Evidence):
     if not evidence.passages:
         return with_closest(evidence, not_stated(plan))
     decision = answerability.decide(plan.standalone, question_terms(evidence), evidence.passages,
-                                   evidence.unscoped_dense_top, max(evidence.sentence_similarity.values(), default=0.0))
+                                   evidence.unscoped_dense_top, max(evidence.sentence_similarity.values(), default=0.0),
+                                   evidence.unscoped_keyword_top)
     if decision.answerable:
         return None
     aspect = decision.features.failed_aspect()

@@ -16,6 +16,7 @@ import assistant.index as store
 from assistant.index import REBUILD_HINT, IndexUnavailable, open_index
 from assistant.settings import PROJECT_ROOT, Settings
 from ingest.pipeline import IngestError, ingest
+from ingest.sentences import sentence_records
 
 DOC_A = """甲市科学技术协会关于印发《甲市老年人科普工作方案》的通知
 
@@ -196,8 +197,8 @@ def test_changing_one_document_replaces_it_and_reuses_the_others_vectors(ingeste
     index = open_index(settings)
     assert index.manifest.generation == summary.generation
     new_b = [c for c in index.chunks if c.source == "b.txt"]
-    # only the changed document was embedded again
-    assert sorted(recording.embedded) == sorted(c.index_text for c in new_b)
+    # only the changed document was embedded again: its passages and its sentences
+    assert sorted(recording.embedded) == sorted([c.index_text for c in new_b] + [r.text for r in sentence_records(new_b)])
     assert any("3万人次" in c.text for c in new_b)
     # the unchanged documents kept their chunk ids and their exact vectors
     new_vectors = vectors_by_id(index)
@@ -240,7 +241,9 @@ def test_rebuild_embeds_everything_again(ingested, embeddings):
     recording = RecordingEmbeddings(embeddings)
     summary = ingest(settings, [corpus], rebuild=True, progress=False, embeddings=recording)
     assert summary.added == ["a.txt", "b.txt", "c.txt"]
-    assert len(recording.embedded) == first.chunks
+    index = open_index(settings)
+    assert len(recording.embedded) == first.chunks + len(sentence_records(index.chunks))
+    assert index.sentence_collection.count() == len(sentence_records(index.chunks))
     assert summary.generation != first.generation
 
 

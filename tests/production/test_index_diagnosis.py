@@ -64,7 +64,7 @@ def _drop_vectors(generation: Path) -> None:
 
     client = chromadb.PersistentClient(path=str(generation / "chroma"),
                                        settings=chromadb.Settings(anonymized_telemetry=False))
-    collection = client.list_collections()[0]
+    collection = next(c for c in client.list_collections() if not c.name.endswith("-sentences"))   # the chunk vectors
     collection.delete(ids=collection.get(limit=3)["ids"])
 
 

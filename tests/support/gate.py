@@ -5,7 +5,7 @@ from pathlib import Path
 
 from assistant.evaluate import check_thresholds, load_set, load_thresholds, run_eval, thresholds_for
 
-EVALS = Path(__file__).resolve().parents[1] / "evals"
+EVALS = Path(__file__).resolve().parents[2] / "evals"
 
 
 def correctness_limits(set_name: str) -> dict:
