@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -48,6 +49,7 @@ class Answer:
     standalone_question: str = ""               # the question after follow-up rewriting
     notice: str = ""                            # e.g. "LLM unavailable; showing the offline answer"
     timings: dict[str, float] = field(default_factory=dict)   # milliseconds per stage
+    answer_id: str = field(default_factory=lambda: uuid.uuid4().hex)   # keys the user's rating of this answer
 
     def to_dump(self) -> dict:
         """The eval dump line (also ``ask --json``)."""

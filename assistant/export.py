@@ -80,7 +80,7 @@ def briefing_markdown(answers: Sequence[Answer], title: str = BRIEFING_TITLE,
     notes = BriefingNotes()
     lines = [f"# {title}", "", _generated_line(generated_at), ""]
     for number, answer in enumerate(answers, start=1):
-        lines += [f"## {number}. {answer.question}", ""]
+        lines += [f"## {number}. {briefing_heading(answer)}", ""]
         lines.append(replace_markers(answer.text, notes.renumber(answer), lambda n: f"[^{n}]"))
         if answer.notice:
             lines += ["", f"_{answer.notice}_"]
@@ -100,11 +100,12 @@ def briefing_docx(answers: Sequence[Answer], path: Path, title: str = BRIEFING_T
 
     notes = BriefingNotes()
     document = Document()
+    _use_a4(document)
     _use_chinese_font(document)
     document.add_heading(title, level=0)
     document.add_paragraph(_generated_line(generated_at))
     for number, answer in enumerate(answers, start=1):
-        document.add_heading(f"{number}. {answer.question}", level=1)
+        document.add_heading(f"{number}. {briefing_heading(answer)}", level=1)
         _add_markdown(document, answer.text, notes.renumber(answer))
         if answer.notice:
             document.add_paragraph().add_run(answer.notice).italic = True
@@ -115,6 +116,20 @@ def briefing_docx(answers: Sequence[Answer], path: Path, title: str = BRIEFING_T
     path = Path(path)
     document.save(str(path))
     return path
+
+
+def briefing_heading(answer: Answer) -> str:
+    """The question that was answered: a follow-up ("那郴州呢？") as its standalone rewrite."""
+    return (answer.standalone_question or "").strip() or answer.question
+
+
+def _use_a4(document) -> None:
+    """A4 portrait with 2.5 cm margins (python-docx starts from US Letter)."""
+    from docx.shared import Cm, Mm
+
+    for section in document.sections:
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = Cm(2.5)
 
 
 def _use_chinese_font(document, font: str = "宋体") -> None:
