@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     # --- UI
     server_host: str = "127.0.0.1"
     server_port: int = 7860
+    answer_concurrency: int = Field(default=0, description="Questions the UI answers at once; 0 = CPU count + 2.")
     auth_username: str = ""
     auth_password: SecretStr | None = None
 
