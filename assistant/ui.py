@@ -178,6 +178,9 @@ CSS = """
   #source-panel .source-close { display:block; float:right; font-size:1.1em; padding:2px 12px; border-radius:6px;
     border:1px solid #cbd5e1; background:#f8fafc; }
   #source-panel .source-text { max-height:40vh; }
+  /* A pinned 260-px key column would leave a phone no room: the whole row scrolls sideways instead. */
+  .wide-table th:first-child, .wide-table td:first-child, .wide-table .virtual-row > .body-cell:first-child {
+    position:static !important; box-shadow:none; }
 }
 """
 
@@ -397,9 +400,9 @@ class Handlers:
         return source_panel_html(citation, self.index.cleaned_text(citation.source), jurisdiction, language)
 
     @staticmethod
-    def follow_question_language(question: str, language: str):
-        """The interface follows the language of the question asked (an English question, English labels)."""
-        question = (question or "").strip()
+    def follow_question_language(answers: list[Answer], language: str):
+        """The interface follows the language of the latest question (an English question, English labels)."""
+        question = answers[-1].question.strip() if answers else ""
         if not question:
             return gr.update()
         wanted = "English" if language_of(question) == "en" else "中文"
@@ -625,15 +628,14 @@ def chat_tab(handlers: Handlers, answers: gr.State, say) -> ChatParts:
 def wire_chat(handlers: Handlers, answers: gr.State, badge: gr.HTML, chat: ChatParts, language: gr.Radio) -> None:
     ask_inputs = [chat.question, answers, chat.documents, chat.jurisdictions]
     ask_outputs = [chat.chatbot, answers, chat.question, chat.sources, chat.source_panel, chat.passages, badge]
-    follow = dict(fn=handlers.follow_question_language, inputs=[chat.question, language], outputs=language,
+    # Then the interface follows the language of the question just answered.
+    follow = dict(fn=handlers.follow_question_language, inputs=[answers, language], outputs=language,
                   queue=False, api_visibility="private")
-    chat.send.click(handlers.ask, ask_inputs, ask_outputs)
-    chat.send.click(**follow)
-    chat.question.submit(handlers.ask, ask_inputs, ask_outputs)
-    chat.question.submit(**follow)
+    chat.send.click(handlers.ask, ask_inputs, ask_outputs).then(**follow)
+    chat.question.submit(handlers.ask, ask_inputs, ask_outputs).then(**follow)
     for button, text in zip(chat.examples, EXAMPLE_QUESTIONS):
         button.click(lambda text=text: text, None, chat.question, queue=False).then(
-            handlers.ask, ask_inputs, ask_outputs)
+            handlers.ask, ask_inputs, ask_outputs).then(**follow)
 
     chat.sources.select(handlers.show_citation, [chat.sources, answers, language], chat.source_panel)
     chat.citation_request.change(handlers.show_citation, [chat.citation_request, answers, language], chat.source_panel)
