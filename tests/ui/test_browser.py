@@ -452,3 +452,40 @@ def test_targets_and_documents_tabs_download_csv(page, tmp_path):
     documents = tmp_path / "documents.csv"
     download.value.save_as(documents)
     assert "征求意见稿" in documents.read_bytes().decode("utf-8-sig")
+
+
+INVENTED = "市公安局"
+
+
+def test_an_llm_answer_that_invents_an_agency_is_never_shown(browser, indexed_settings, tmp_path):
+    """A real OpenAI-protocol stub on a socket streams "由市教育局、市公安局牵头[1]": the page never
+    shows that text — not even while streaming — and shows the offline answer with the reason."""
+    from tests.support.openai_stub import OpenAIStub
+
+    reply = f"郴州市老年人科学素质提升行动由市教育局、{INVENTED}牵头[1]。"
+    with OpenAIStub(reply=reply, chunk_chars=2) as stub, \
+            live_server(Path(indexed_settings.home), tmp_path / "server.log", llm_base_url=stub.url,
+                        llm_model="stub-model") as url:
+        context = browser.new_context(viewport=LAPTOP)
+        try:
+            page = context.new_page()
+            page.set_default_timeout(30_000)
+            page.goto(url)
+            page.wait_for_selector("#question textarea")
+            # Record every text the chat ever shows, from before the question is sent.
+            page.evaluate("""() => { window.shownTexts = [];
+                const chat = document.querySelector('#chatbot');
+                new MutationObserver(() => window.shownTexts.push(chat.innerText))
+                    .observe(chat, {childList: true, subtree: true, characterData: true}); }""")
+            ask(page, ELDERLY_QUESTION, "LLM 回答未通过引用核查")
+            assert INVENTED in "".join(stub.streamed)                    # the stub did send it
+            shown = page.evaluate("() => window.shownTexts")
+            assert shown and not any(f"{INVENTED}牵头" in text for text in shown)     # the sentence, never
+            before_reason = [text for text in shown if "未通过引用核查" not in text]
+            assert before_reason and not any(INVENTED in text for text in before_reason)
+            chat = page.inner_text("#chatbot")
+            assert "市卫生健康委" in chat and "市民政局" in chat              # the offline answer
+            assert INVENTED in chat.split("LLM 回答未通过引用核查")[1]        # …named only in the reason
+            screenshot(page, "llm-rejected")
+        finally:
+            context.close()
