@@ -631,11 +631,13 @@ def wire_chat(handlers: Handlers, answers: gr.State, badge: gr.HTML, chat: ChatP
     # Then the interface follows the language of the question just answered.
     follow = dict(fn=handlers.follow_question_language, inputs=[answers, language], outputs=language,
                   queue=False, api_visibility="private")
-    chat.send.click(handlers.ask, ask_inputs, ask_outputs).then(**follow)
-    chat.question.submit(handlers.ask, ask_inputs, ask_outputs).then(**follow)
+    relabel = dict(fn=handlers.relabel_sources, inputs=[answers, language], outputs=chat.sources, queue=False,
+                   api_visibility="private")
+    chat.send.click(handlers.ask, ask_inputs, ask_outputs).then(**follow).then(**relabel)
+    chat.question.submit(handlers.ask, ask_inputs, ask_outputs).then(**follow).then(**relabel)
     for button, text in zip(chat.examples, EXAMPLE_QUESTIONS):
         button.click(lambda text=text: text, None, chat.question, queue=False).then(
-            handlers.ask, ask_inputs, ask_outputs).then(**follow)
+            handlers.ask, ask_inputs, ask_outputs).then(**follow).then(**relabel)
 
     chat.sources.select(handlers.show_citation, [chat.sources, answers, language], chat.source_panel)
     chat.citation_request.change(handlers.show_citation, [chat.citation_request, answers, language], chat.source_panel)
