@@ -215,7 +215,7 @@ def link_citations(markdown: str, turn: int, count: int) -> str:
 
 def answer_markdown(answer: Answer, turn: int) -> str:
     text = link_citations(safe_markdown(answer.text), turn, len(answer.citations))
-    if answer.notice == CHECKING:
+    if CHECKING in answer.notice:
         # LLM text still being checked: shown as such, never as the answer.
         return f'<span class="checking-note">⏳ {CHECKING_BADGE}</span>\n\n{text}'
     if answer.notice:
