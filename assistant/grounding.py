@@ -16,6 +16,8 @@ bilingual glossary and checked in Chinese.
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import re
 import unicodedata
@@ -136,7 +138,8 @@ def gazetteer_names() -> frozenset[str]:
 def _gazetteer() -> dict[str, tuple[str, ...]]:
     """Full name → the names of the divisions above it, full and short ("郴州市" → 湖南省, 湖南)."""
     try:
-        import jionlp
+        with contextlib.redirect_stdout(io.StringIO()):   # jionlp prints a banner on import: keep stdout clean
+            import jionlp
     except ImportError:                        # the check then covers the index's own jurisdictions only
         log.warning("jionlp is not installed; place names are checked against the index's jurisdictions only")
         return {}

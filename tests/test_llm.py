@@ -303,3 +303,15 @@ def test_rewrite_question_returns_none_on_failure(tmp_path, behaviour):
 def test_llm_label(tmp_path):
     assert llm_label(settings_for("http://127.0.0.1:1/v1", tmp_path)) == "LLM: qwen2.5:7b"
     assert llm_label(Settings(home=tmp_path)) == "LLM: off"
+
+
+def test_loading_the_gazetteer_prints_nothing_on_stdout():
+    """`ask --json` in LLM mode prints one JSON object: jionlp's import banner must not reach stdout."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", "from assistant.grounding import gazetteer_names; "
+                             "assert '郴州市' in gazetteer_names() and '中方县' in gazetteer_names()"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
