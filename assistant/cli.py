@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     ask_cmd = commands.add_parser("ask", help="answer one question")
     ask_cmd.add_argument("question")
     ask_cmd.add_argument("--json", action="store_true", help="print the answer as one JSON object")
+    ask_cmd.add_argument("--markdown", action="store_true", help="print the answer as Markdown (default: plain text)")
     ask_cmd.add_argument("--doc", action="append", default=[], help="restrict to a document (file name or id); repeatable")
     ask_cmd.set_defaults(run=run_ask)
 
@@ -113,21 +114,36 @@ def run_remove(args) -> int:
 
 
 def run_ask(args) -> int:
-    from assistant.engine import answer
+    from assistant.engine import get_assistant
     from assistant.index import IndexUnavailable
+    from assistant.present import answer_as_plain_text
 
     try:
-        result = answer(args.question, filters={"documents": args.doc} if args.doc else None)
+        assistant = get_assistant(get_settings())
     except IndexUnavailable as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    if unknown := unknown_documents(args.doc, assistant.index.documents):
+        print(f"error: no indexed document {', '.join(unknown)}. Available documents:", file=sys.stderr)
+        for source, info in assistant.index.documents.items():
+            print(f"  {source}  ({info.doc_id})  {info.title}", file=sys.stderr)
+        return 2
+    result = assistant.answer(args.question, filters={"documents": args.doc} if args.doc else None)
     if args.json:
         print(json.dumps(result.to_dump(), ensure_ascii=False))
-    else:
+    elif args.markdown:
         from assistant.present import answer_with_sources
 
         print(answer_with_sources(result))
+    else:
+        print(answer_as_plain_text(result))
     return 0
+
+
+def unknown_documents(wanted: list[str], documents: dict) -> list[str]:
+    """The --doc values that name no indexed document (by file name or document id)."""
+    known = set(documents) | {info.doc_id for info in documents.values()}
+    return [name for name in wanted if name not in known]
 
 
 def run_serve(args) -> int:

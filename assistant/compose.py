@@ -83,9 +83,10 @@ def compose(assistant, question: str, history: list[dict], filters: dict) -> Ite
     answer.timings = timings
     timings["compose"] = _ms(started)
     if settings.llm_enabled and not answer.abstained:
+        from assistant.grounding import index_names
         from assistant.llm import stream_llm_answer
 
-        for partial in stream_llm_answer(settings, evidence.plan.question, evidence.passages, answer):
+        for partial in stream_llm_answer(settings, evidence.plan.question, evidence.passages, answer, index_names(index)):
             partial.timings = timings
             partial.notice = " ".join(filter(None, [notice, partial.notice]))
             yield partial

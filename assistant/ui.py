@@ -34,10 +34,12 @@ from starlette.middleware import Middleware  # noqa: E402
 
 from assistant import export  # noqa: E402
 from assistant.engine import Assistant, get_assistant, reset_assistants  # noqa: E402
+from assistant.english import english_name  # noqa: E402
 from assistant.types import Answer, Citation  # noqa: E402
 from assistant.feedback import feedback_entry, record_feedback  # noqa: E402
 from assistant.access import LoginThrottle, check_serving  # noqa: E402
 from assistant.index import IndexUnavailable  # noqa: E402
+from assistant.llm import CHECKING, language_of  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -100,16 +102,25 @@ TEXT = {
     "upload": ("上传文件（.docx .pdf .txt .md .html）", "Upload a document (.docx .pdf .txt .md .html)"),
     "delete_choice": ("删除文件", "Remove a document"),
     "delete": ("从索引中删除", "Remove from the index"),
+    "filters": ("筛选", "Filters"),
+    "close_source": ("关闭", "Close"),
 }
 UPLOAD_SUFFIXES = (".docx", ".pdf", ".txt", ".md", ".html", ".htm")
 REPORT_HEADERS = ["文件 / File", "格式 / Format", "字符 / Chars", "章节 / Sections", "段落 / Chunks", "表格 / Tables",
                   "责任分工 / Records", "目标 / Targets", "地区 / Jurisdiction", "已识别 / Found", "缺失 / Missing",
                   "提示 / Warnings"]
+CHECKING_BADGE = "核对中 / Checking"
+ALL_DOCUMENTS = ("全部 / All", "")
 
 CITATION_LINK_JS = """
 () => {
   // A [n] link in an answer asks the server to show that citation in the source panel.
   document.addEventListener('click', (event) => {
+    const close = event.target.closest && event.target.closest('.source-close');
+    if (close) {
+      document.querySelector('#source-panel')?.classList.add('source-closed');
+      return;
+    }
     const link = event.target.closest && event.target.closest('a[href*="#cite-"]');
     if (!link) return;
     event.preventDefault();
@@ -120,6 +131,29 @@ CITATION_LINK_JS = """
     box.value = key + ':' + Date.now();
     box.dispatchEvent(new Event('input', {bubbles: true}));
   }, true);
+  // When a passage is shown: open the panel (a phone shows it as a sheet over the chat),
+  // scroll the passage box so the highlight sits near its top, and scroll the page only when
+  // the highlight is still off screen (a narrow window where the panel sits below the chat).
+  const reveal = () => {
+    const panel = document.querySelector('#source-panel');
+    const mark = panel && panel.querySelector('.source-text mark');
+    if (!mark) return;
+    panel.classList.remove('source-closed');
+    const box = mark.closest('.source-text');
+    box.scrollTop += mark.getBoundingClientRect().top - box.getBoundingClientRect().top - box.clientHeight / 4;
+    const markRect = mark.getBoundingClientRect();
+    if (markRect.top < 0 || markRect.top + 24 > window.innerHeight) {
+      mark.scrollIntoView({block: 'center'});
+    }
+  };
+  let shown = null;
+  new MutationObserver(() => {
+    const content = document.querySelector('#source-panel .source-panel');
+    if (content && content !== shown) {
+      shown = content;
+      requestAnimationFrame(reveal);
+    }
+  }).observe(document.body, {childList: true, subtree: true});
 }
 """
 
@@ -138,6 +172,34 @@ CSS = """
 .passage { border-bottom:1px solid #e5e7eb; padding:6px 0; font-size:0.9em; }
 .passage .scores { color:#6b7280; font-size:0.85em; }
 .passage-text { white-space:pre-wrap; }
+.source-close { display:none; }
+.checking-note { color:#92400e; }
+/* One screen at 1366x768: a compact header, and a chat that leaves room for the question box. */
+#app-header { gap:8px; }
+#app-header .prose h2 { margin:0; font-size:1.3em; }
+#app-header .prose p { margin:0; }
+#chatbot { height:calc(100vh - 330px) !important; min-height:220px; }
+#source-panel .source-text { max-height:calc(100vh - 400px); min-height:120px; }
+/* Wide tables scroll sideways inside their box; the first (key) column stays pinned. */
+.wide-table .virtual-table-viewport { overflow-x:auto; }
+.wide-table th:first-child, .wide-table td:first-child, .wide-table .virtual-row > .body-cell:first-child {
+  position:sticky !important; left:0; z-index:3;
+  background:var(--background-fill-primary, #fff); box-shadow:2px 0 0 var(--border-color-primary, #e5e7eb); }
+/* Phones: the source opens as a sheet over the chat, where the user is. */
+@media (max-width: 768px) {
+  #app-header .subtitle { display:none; }
+  #chatbot { height:calc(100vh - 390px) !important; min-height:200px; }
+  #source-panel:has(.source-panel) { position:fixed; left:0; right:0; bottom:0; z-index:1000; max-height:65vh;
+    overflow-y:auto; background:var(--background-fill-primary, #fff); border-top:2px solid #93b4f5;
+    box-shadow:0 -6px 24px rgba(0,0,0,0.25); padding:8px 12px 12px 12px; }
+  #source-panel.source-closed { display:none !important; }
+  #source-panel .source-close { display:block; float:right; font-size:1.1em; padding:2px 12px; border-radius:6px;
+    border:1px solid #cbd5e1; background:#f8fafc; }
+  #source-panel .source-text { max-height:40vh; }
+  /* A pinned 260-px key column would leave a phone no room: the whole row scrolls sideways instead. */
+  .wide-table th:first-child, .wide-table td:first-child, .wide-table .virtual-row > .body-cell:first-child {
+    position:static !important; box-shadow:none; }
+}
 """
 
 
@@ -171,6 +233,9 @@ def link_citations(markdown: str, turn: int, count: int) -> str:
 
 def answer_markdown(answer: Answer, turn: int) -> str:
     text = link_citations(safe_markdown(answer.text), turn, len(answer.citations))
+    if CHECKING in answer.notice:
+        # LLM text still being checked: shown as such, never as the answer.
+        return f'<span class="checking-note">⏳ {CHECKING_BADGE}</span>\n\n{text}'
     if answer.notice:
         text += f"\n\n_⚠ {safe_markdown(answer.notice)}_"
     return text
@@ -198,12 +263,21 @@ def mode_badge(mode: str, settings: Settings) -> str:
     return f'<span class="mode-badge" id="mode-badge">{OFFLINE_BADGE}</span>'
 
 
-def citation_choices(answers: list[Answer]) -> list[tuple[str, str]]:
+def citation_choices(answers: list[Answer], language: str = "中文") -> list[tuple[str, str]]:
     """Radio choices for the latest answer's citations: ("[1] 文件 › 章节", "turn-1")."""
     if not answers:
         return []
     turn = len(answers) - 1
-    return [(f"[{c.number}] {c.title} › {c.section or '—'}", f"{turn}-{c.number}") for c in answers[-1].citations]
+    return [(f"[{c.number}] {display_name(c.title, language)} › {c.section or '—'}", f"{turn}-{c.number}")
+            for c in answers[-1].citations]
+
+
+def display_name(chinese: str, language: str) -> str:
+    """A document or place name as the interface language wants it (the Chinese stays beside the English)."""
+    if language != "English" or not chinese:
+        return chinese
+    english = english_name(chinese)
+    return f"{english} ({chinese})" if english and english != chinese else chinese
 
 
 def locate_passage(text: str, citation: Citation) -> tuple[int, int] | None:
@@ -241,12 +315,16 @@ def highlighted_passage(document_text: str, citation: Citation) -> str:
             + html.escape(clip(after, keep_end=False)))
 
 
-def source_panel_html(citation: Citation, document_text: str, jurisdiction: str) -> str:
-    fields = [("文号 / Doc. no.", citation.doc_number or "—"), ("地区 / Jurisdiction", jurisdiction or "—"),
+def source_panel_html(citation: Citation, document_text: str, jurisdiction: str, language: str = "中文") -> str:
+    fields = [("文号 / Doc. no.", citation.doc_number or "—"),
+              ("地区 / Jurisdiction", display_name(jurisdiction, language) or "—"),
               ("章节 / Section", citation.section or "—"), ("文件 / File", citation.source)]
+    if language == "English":
+        fields = [(name.split(" / ", 1)[1], value) for name, value in fields]
     rows = "".join(f"<dt>{html.escape(name)}</dt><dd>{html.escape(value)}</dd>" for name, value in fields)
     return (f'<div class="source-panel" id="source-panel-content">'
-            f'<div class="source-title">[{citation.number}] {html.escape(citation.title)}</div>'
+            f'<button class="source-close" type="button">✕ {html.escape(wording("close_source", language))}</button>'
+            f'<div class="source-title">[{citation.number}] {html.escape(display_name(citation.title, language))}</div>'
             f"<dl>{rows}</dl>"
             f'<div class="source-text">{highlighted_passage(document_text, citation)}</div></div>')
 
@@ -376,14 +454,14 @@ class Handlers:
         yield (chat_messages(answers), answers, "", gr.update(choices=citation_choices(answers), value=None),
                SOURCE_HINT, passages_html(final), mode_badge(final.mode, self.settings))
 
-    def show_citation(self, key: str, answers: list[Answer]) -> str:
+    def show_citation(self, key: str, answers: list[Answer], language: str = "中文") -> str:
         try:
-            return self._citation_html(key, answers or [])
+            return self._citation_html(key, answers or [], language)
         except Exception:
             log.exception("showing citation %r failed", key)
             return f'<div class="source-hint">{ERROR_MESSAGE}</div>'
 
-    def _citation_html(self, key: str, answers: list[Answer]) -> str:
+    def _citation_html(self, key: str, answers: list[Answer], language: str) -> str:
         parsed = parse_citation_key(key)
         if parsed is None or parsed[0] >= len(answers):
             return SOURCE_HINT
@@ -396,10 +474,23 @@ class Handlers:
         info = index.documents.get(citation.source)
         jurisdiction = info.jurisdiction if info else citation.jurisdiction
         try:
-            document_text = index.cleaned_text(citation.source)
+            document_text = self.index.cleaned_text(citation.source)
         except OSError:   # the index was updated since this answer and no longer holds the document
             document_text = citation.text
-        return source_panel_html(citation, document_text, jurisdiction)
+        return source_panel_html(citation, document_text, jurisdiction, language)
+
+    @staticmethod
+    def follow_question_language(answers: list[Answer], language: str):
+        """The interface follows the language of the latest question (an English question, English labels)."""
+        question = answers[-1].question.strip() if answers else ""
+        if not question:
+            return gr.update()
+        wanted = "English" if language_of(question) == "en" else "中文"
+        return gr.update() if wanted == language else wanted
+
+    @staticmethod
+    def relabel_sources(answers: list[Answer], language: str):
+        return gr.update(choices=citation_choices(answers or [], language), value=None)
 
     @staticmethod
     def clear():
@@ -435,34 +526,54 @@ class Handlers:
             return ERROR_MESSAGE, comment
         return FEEDBACK_SAVED, ""
 
-    def filter_records(self, document: str, agency: str):
+    def filter_records(self, document: str, agency: str, language: str = "中文"):
         """Outputs: table, CSV download."""
-        rows = export.responsibility_rows(self.index.records, document or "", agency or "")
+        rows = export.responsibility_rows(self.index.records, document or "", agency or "", language)
+        headers = export.headers_for(export.RECORD_HEADERS, language)
         # One file per distinct table (named by its content), not a new folder per filter change.
-        digest = hashlib.sha256(export.csv_text(export.RECORD_HEADERS, rows).encode("utf-8")).hexdigest()[:16]
+        digest = hashlib.sha256(export.csv_text(headers, rows).encode("utf-8")).hexdigest()[:16]
         folder = process_temp_dir() / "csv" / digest
         path = folder / "responsibilities.csv"
         if not path.exists():
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            export.write_csv(path, export.RECORD_HEADERS, rows)
-        return table(export.RECORD_HEADERS, rows), gr.update(value=private_file(path))
+            export.write_csv(path, headers, rows)
+        return table(headers, rows), gr.update(value=private_file(path))
 
-    def filter_targets(self, jurisdictions: list[str]):
-        """Outputs: targets table, comparison table."""
+    def filter_targets(self, jurisdictions: list[str], language: str = "中文"):
+        """Outputs: targets table, comparison table, targets CSV, comparison CSV."""
         places = jurisdictions or self.jurisdictions()
-        headers, rows = export.target_comparison(self.index.targets, places)
-        return table(export.TARGET_HEADERS, export.target_rows(self.index.targets, places)), table(headers, rows)
+        headers, rows = export.target_comparison(self.index.targets, places, language)
+        target_headers = export.headers_for(export.TARGET_HEADERS, language)
+        target_rows = export.target_rows(self.index.targets, places, language)
+        folder = export_folder()
+        targets_csv = export.write_csv(folder / "targets.csv", target_headers, target_rows)
+        comparison_csv = export.write_csv(folder / "targets-by-jurisdiction.csv", headers, rows)
+        return (table(target_headers, target_rows), table(headers, rows), gr.update(value=str(targets_csv)),
+                gr.update(value=str(comparison_csv)))
 
     # --- static data
     def jurisdictions(self) -> list[str]:
         return sorted({info.jurisdiction for info in self.index.documents.values() if info.jurisdiction})
 
-    def document_choices(self) -> list[tuple[str, str]]:
-        return [(info.title, source) for source, info in self.index.documents.items()]
+    def document_choices(self, language: str = "中文") -> list[tuple[str, str]]:
+        return [(display_name(info.title, language), source) for source, info in self.index.documents.items()]
 
-    def documents_table(self) -> pd.DataFrame:
+    def documents_table(self, language: str = "中文") -> tuple[pd.DataFrame, str]:
+        """The 文件 tab's table and its CSV (kept in one method, so the tab can grow: uploads, reports)."""
         counts = {source: entry.get("chunks", 0) for source, entry in self.index.manifest.documents.items()}
-        return table(export.DOCUMENT_HEADERS, export.document_rows(self.index.documents, counts))
+        headers = export.headers_for(export.DOCUMENT_HEADERS, language)
+        rows = export.document_rows(self.index.documents, counts, language)
+        path = export.write_csv(export_folder() / "documents.csv", headers, rows)
+        return table(headers, rows), str(path)
+
+    def relabel_tables(self, language: str, record_document: str, agency: str, places: list[str]):
+        """Every table and filter list in the interface language. Outputs: see ``TableParts.relabel_outputs``."""
+        records, records_csv = self.filter_records(record_document, agency, language)
+        targets, comparison, targets_csv, comparison_csv = self.filter_targets(places, language)
+        documents, documents_csv = self.documents_table(language)
+        choices = self.document_choices(language)
+        return (records, records_csv, targets, comparison, targets_csv, comparison_csv, documents,
+                gr.update(value=documents_csv), gr.update(choices=[ALL_DOCUMENTS, *choices]), gr.update(choices=choices))
 
     # --- documents tab: ingest report, upload, removal
     def report_table(self) -> pd.DataFrame:
@@ -482,7 +593,7 @@ class Handlers:
         except Exception:
             log.exception("ingesting the upload %s failed", path)
             status = ERROR_MESSAGE
-        return (status, self.documents_table(), self.report_table(),
+        return (status, self.documents_table()[0], self.report_table(),
                 gr.update(choices=self.document_choices(), value=None), None)
 
     def _ingest_upload(self, upload: Path) -> str:
@@ -535,13 +646,12 @@ class Handlers:
         except Exception:
             log.exception("removing %s failed", source)
             status = ERROR_MESSAGE
-        return (status, self.documents_table(), self.report_table(),
+        return (status, self.documents_table()[0], self.report_table(),
                 gr.update(choices=self.document_choices(), value=None))
 
     def _switch_to_live_index(self) -> None:
         """Every session answers from the newly published generation from the next question on."""
-        self.assistant = Assistant(self.settings, embeddings=self.assistant.embeddings)
-        reset_assistants()
+        self.assistant.refresh()
 
 
 # ------------------------------------------------------------------ layout
@@ -556,30 +666,42 @@ def build_app(settings: Settings, assistant: Assistant | None = None) -> gr.Bloc
 
     with gr.Blocks(title="湖南科普政策问答 / Policy Assistant") as app:
         answers = gr.State([])
-        with gr.Row(equal_height=True):
-            with gr.Column(scale=5):
+        with gr.Row(equal_height=True, elem_id="app-header"):
+            with gr.Column(scale=5, min_width=240):
                 say(gr.Markdown(wording("title", "中文")), "value", "title")
-                say(gr.Markdown(wording("subtitle", "中文")), "value", "subtitle")
+                say(gr.Markdown(wording("subtitle", "中文"), elem_classes=["subtitle"]), "value", "subtitle")
             with gr.Column(scale=2, min_width=220):
                 badge = gr.HTML(mode_badge("llm" if settings.llm_enabled else "extractive", settings))
-                language = gr.Radio(LANGUAGES, value="中文", label="界面语言 / Language", elem_id="language")
+                language = gr.Radio(LANGUAGES, value="中文", label="界面语言 / Language", elem_id="language",
+                                    container=False)
 
         with gr.Tabs():
             with say(gr.Tab(wording("tab_chat", "中文"), id="chat"), "label", "tab_chat"):
                 chat = chat_tab(handlers, answers, say)
             with say(gr.Tab(wording("tab_records", "中文"), id="records"), "label", "tab_records"):
-                records_tab(handlers, say)
+                records = records_tab(handlers, say, language)
             with say(gr.Tab(wording("tab_targets", "中文"), id="targets"), "label", "tab_targets"):
-                targets_tab(handlers, say)
+                targets = targets_tab(handlers, say, language)
             with say(gr.Tab(wording("tab_documents", "中文"), id="documents"), "label", "tab_documents"):
-                documents_tab(handlers, say)
+                documents = documents_tab(handlers, say)
 
-        wire_chat(handlers, answers, badge, chat)
+        wire_chat(handlers, answers, badge, chat, language)
         translatable = list(dict.fromkeys(component for component, _, _ in translated))
         language.change(lambda choice: translation_updates(translatable, translated, choice),
-                        language, translatable, queue=False)
-    app.queue(default_concurrency_limit=4)
+                        language, translatable, queue=False).then(
+            handlers.relabel_tables, [language, records.document, records.agency, targets.places],
+            [records.table, records.csv, targets.table, targets.comparison, targets.csv, targets.comparison_csv,
+             documents.table, documents.csv, records.document, chat.documents]).then(
+            handlers.relabel_sources, [answers, language], chat.sources)
+    app.queue(default_concurrency_limit=answer_concurrency(settings))
     return app
+
+
+def answer_concurrency(settings: Settings) -> int:
+    """How many questions the server answers at once. Answering waits on I/O (Chroma, an LLM
+    endpoint) as well as on the CPU, so a few more than the cores keeps them busy without
+    queuing sixteen users behind one slow answer."""
+    return settings.answer_concurrency or (os.cpu_count() or 1) + 2
 
 
 def translation_updates(components: list, translated: list[tuple], language: str) -> list[dict]:
@@ -614,18 +736,20 @@ class ChatParts:
 
 
 def chat_tab(handlers: Handlers, answers: gr.State, say) -> ChatParts:
+    """The chat on the left (the question box right under it, on the first screen), sources on the right."""
     zh = "中文"
     with gr.Row():
-        with gr.Column(scale=3):
-            chatbot = say(gr.Chatbot(label=wording("chatbot", zh), height=520, elem_id="chatbot",
+        with gr.Column(scale=3, min_width=320):
+            chatbot = say(gr.Chatbot(label=wording("chatbot", zh), height="calc(100vh - 330px)", elem_id="chatbot",
                                      latex_delimiters=[], feedback_options=None, buttons=["copy"]),
                           "label", "chatbot")
             with gr.Row(equal_height=True):
                 question = gr.Textbox(label=wording("question", zh), placeholder=wording("question_placeholder", zh),
-                                      scale=5, lines=1, max_lines=4, elem_id="question")
+                                      scale=5, lines=1, max_lines=4, elem_id="question", show_label=False)
                 say(question, "label", "question")
                 say(question, "placeholder", "question_placeholder")
-                send = say(gr.Button(wording("send", zh), variant="primary", scale=1, elem_id="send"), "value", "send")
+                send = say(gr.Button(wording("send", zh), variant="primary", scale=1, min_width=80, elem_id="send"),
+                           "value", "send")
             say(gr.Markdown(wording("examples", zh)), "value", "examples")
             with gr.Row():
                 examples = [gr.Button(q, size="sm", elem_classes=["example"]) for q in EXAMPLE_QUESTIONS]
@@ -646,16 +770,18 @@ def chat_tab(handlers: Handlers, answers: gr.State, say) -> ChatParts:
                     thumbs_down = say(gr.Button(wording("thumbs_down", zh), scale=1, elem_id="thumbs-down"),
                                       "value", "thumbs_down")
             feedback_status = gr.Markdown(elem_id="feedback-status")
-        with gr.Column(scale=2):
-            documents = say(gr.Dropdown(handlers.document_choices(), multiselect=True,
-                                        label=wording("filter_documents", zh), elem_id="filter-documents"),
-                            "label", "filter_documents")
-            jurisdictions = say(gr.Dropdown(handlers.jurisdictions(), multiselect=True,
-                                            label=wording("filter_jurisdictions", zh), elem_id="filter-jurisdictions"),
-                                "label", "filter_jurisdictions")
+        with gr.Column(scale=2, min_width=300):
             sources = say(gr.Radio([], label=wording("sources", zh), elem_id="sources"), "label", "sources")
             citation_request = gr.Textbox(visible="hidden", elem_id="citation-request")
             source_panel = gr.HTML(SOURCE_HINT, elem_id="source-panel")
+            with say(gr.Accordion(wording("filters", zh), open=False, elem_id="filters-accordion"), "label", "filters"):
+                documents = say(gr.Dropdown(handlers.document_choices(), multiselect=True,
+                                            label=wording("filter_documents", zh), elem_id="filter-documents"),
+                                "label", "filter_documents")
+                jurisdictions = say(gr.Dropdown(handlers.jurisdictions(), multiselect=True,
+                                                label=wording("filter_jurisdictions", zh),
+                                                elem_id="filter-jurisdictions"),
+                                    "label", "filter_jurisdictions")
             with say(gr.Accordion(wording("passages", zh), open=False, elem_id="passages-accordion"), "label", "passages"):
                 passages = gr.HTML(elem_id="passages")
     return ChatParts(chatbot, question, send, clear, examples, documents, jurisdictions, sources, citation_request,
@@ -663,17 +789,22 @@ def chat_tab(handlers: Handlers, answers: gr.State, say) -> ChatParts:
                      download_markdown, download_docx, export_status)
 
 
-def wire_chat(handlers: Handlers, answers: gr.State, badge: gr.HTML, chat: ChatParts) -> None:
+def wire_chat(handlers: Handlers, answers: gr.State, badge: gr.HTML, chat: ChatParts, language: gr.Radio) -> None:
     ask_inputs = [chat.question, answers, chat.documents, chat.jurisdictions]
     ask_outputs = [chat.chatbot, answers, chat.question, chat.sources, chat.source_panel, chat.passages, badge]
-    chat.send.click(handlers.ask, ask_inputs, ask_outputs)
-    chat.question.submit(handlers.ask, ask_inputs, ask_outputs)
+    # Then the interface follows the language of the question just answered.
+    follow = dict(fn=handlers.follow_question_language, inputs=[answers, language], outputs=language,
+                  queue=False, api_visibility="private")
+    relabel = dict(fn=handlers.relabel_sources, inputs=[answers, language], outputs=chat.sources, queue=False,
+                   api_visibility="private")
+    chat.send.click(handlers.ask, ask_inputs, ask_outputs).then(**follow).then(**relabel)
+    chat.question.submit(handlers.ask, ask_inputs, ask_outputs).then(**follow).then(**relabel)
     for button, text in zip(chat.examples, EXAMPLE_QUESTIONS):
         button.click(lambda text=text: text, None, chat.question, queue=False).then(
-            handlers.ask, ask_inputs, ask_outputs)
+            handlers.ask, ask_inputs, ask_outputs).then(**follow).then(**relabel)
 
-    chat.sources.select(handlers.show_citation, [chat.sources, answers], chat.source_panel)
-    chat.citation_request.change(handlers.show_citation, [chat.citation_request, answers], chat.source_panel)
+    chat.sources.select(handlers.show_citation, [chat.sources, answers, language], chat.source_panel)
+    chat.citation_request.change(handlers.show_citation, [chat.citation_request, answers, language], chat.source_panel)
     clear_outputs = [chat.chatbot, answers, chat.sources, chat.source_panel, chat.passages, chat.feedback_status,
                      chat.download_markdown, chat.download_docx]
     chat.clear.click(handlers.clear, None, clear_outputs)
@@ -686,26 +817,86 @@ def wire_chat(handlers: Handlers, answers: gr.State, badge: gr.HTML, chat: ChatP
                            [chat.comment, answers], [chat.feedback_status, chat.comment])
 
 
-def records_tab(handlers: Handlers, say) -> None:
+# Wide tables: fixed column widths wider than a laptop screen scroll sideways inside their box,
+# with the first column (the document or indicator: what a row is about) pinned.
+RECORD_WIDTHS = ["260px", "130px", "240px", "300px", "420px"]
+TARGET_WIDTHS = ["260px", "120px", "90px", "120px", "150px", "480px"]
+DOCUMENT_WIDTHS = ["300px", "170px", "240px", "130px", "110px", "130px", "220px", "90px"]
+
+
+def wide_table(value, label: str, elem_id: str, widths: list[str] | None = None) -> gr.Dataframe:
+    return gr.Dataframe(value, label=label, interactive=False, wrap=True, elem_id=elem_id, column_widths=widths,
+                        pinned_columns=1, max_height=520, elem_classes=["wide-table"])
+
+
+@dataclass
+class RecordParts:
+    document: gr.Dropdown
+    agency: gr.Textbox
+    table: gr.Dataframe
+    csv: gr.DownloadButton
+
+
+def records_tab(handlers: Handlers, say, language: gr.Radio) -> RecordParts:
     zh = "中文"
     with gr.Row():
-        document = say(gr.Dropdown([("全部 / All", ""), *handlers.document_choices()], value="",
+        document = say(gr.Dropdown([ALL_DOCUMENTS, *handlers.document_choices()], value="",
                                    label=wording("record_document", zh), elem_id="records-document"),
                        "label", "record_document")
         agency = say(gr.Textbox(label=wording("record_agency", zh), elem_id="records-agency"), "label", "record_agency")
     initial_table, initial_csv = handlers.filter_records("", "")
-    records = say(gr.Dataframe(initial_table, label=wording("records_table", zh), interactive=False, wrap=True,
-                               elem_id="records-table"), "label", "records_table")
+    records = say(wide_table(initial_table, wording("records_table", zh), "records-table", RECORD_WIDTHS),
+                  "label", "records_table")
     download = say(gr.DownloadButton(wording("download_csv", zh), value=initial_csv["value"], size="sm",
                                      elem_id="records-csv"), "label", "download_csv")
     for trigger in (document.change, agency.change):
-        trigger(handlers.filter_records, [document, agency], [records, download])
+        trigger(handlers.filter_records, [document, agency, language], [records, download])
+    return RecordParts(document, agency, records, download)
 
 
-def documents_tab(handlers: Handlers, say) -> None:
+@dataclass
+class TargetParts:
+    places: gr.Dropdown
+    table: gr.Dataframe
+    comparison: gr.Dataframe
+    csv: gr.DownloadButton
+    comparison_csv: gr.DownloadButton
+
+
+def targets_tab(handlers: Handlers, say, language: gr.Radio) -> TargetParts:
     zh = "中文"
-    documents = say(gr.Dataframe(handlers.documents_table(), label=wording("documents_table", zh),
-                                 interactive=False, wrap=True, elem_id="documents-table"), "label", "documents_table")
+    places = say(gr.Dropdown(handlers.jurisdictions(), value=handlers.jurisdictions(), multiselect=True,
+                             label=wording("target_jurisdictions", zh), elem_id="targets-jurisdictions"),
+                 "label", "target_jurisdictions")
+    initial_targets, initial_comparison, targets_csv, comparison_csv = handlers.filter_targets([])
+    comparison = say(wide_table(initial_comparison, wording("comparison_table", zh), "targets-comparison"),
+                     "label", "comparison_table")
+    comparison_download = say(gr.DownloadButton(wording("download_csv", zh), value=comparison_csv["value"], size="sm",
+                                                elem_id="targets-comparison-csv"), "label", "download_csv")
+    targets = say(wide_table(initial_targets, wording("targets_table", zh), "targets-table", TARGET_WIDTHS),
+                  "label", "targets_table")
+    targets_download = say(gr.DownloadButton(wording("download_csv", zh), value=targets_csv["value"], size="sm",
+                                             elem_id="targets-csv"), "label", "download_csv")
+    places.change(handlers.filter_targets, [places, language],
+                  [targets, comparison, targets_download, comparison_download])
+    return TargetParts(places, targets, comparison, targets_download, comparison_download)
+
+
+@dataclass
+class DocumentParts:
+    table: gr.Dataframe
+    csv: gr.DownloadButton
+
+
+def documents_tab(handlers: Handlers, say) -> DocumentParts:
+    """The 文件 tab: the indexed documents (with 状态 / status) and their CSV; upload a document
+    and see its ingest report, or remove one."""
+    zh = "中文"
+    initial, csv_path = handlers.documents_table()
+    documents = say(wide_table(initial, wording("documents_table", zh), "documents-table", DOCUMENT_WIDTHS),
+                    "label", "documents_table")
+    download = say(gr.DownloadButton(wording("download_csv", zh), value=csv_path, size="sm", elem_id="documents-csv"),
+                   "label", "download_csv")
     with gr.Row(equal_height=True):
         upload = say(gr.File(label=wording("upload", zh), file_types=list(UPLOAD_SUFFIXES), type="filepath",
                              file_count="single", elem_id="upload-document", scale=3), "label", "upload")
@@ -719,19 +910,7 @@ def documents_tab(handlers: Handlers, say) -> None:
                               elem_id="ingest-report"), "label", "report_table")
     upload.upload(handlers.upload_document, upload, [status, documents, report, delete_choice, upload])
     delete.click(handlers.delete_document, delete_choice, [status, documents, report, delete_choice])
-
-
-def targets_tab(handlers: Handlers, say) -> None:
-    zh = "中文"
-    places = say(gr.Dropdown(handlers.jurisdictions(), value=handlers.jurisdictions(), multiselect=True,
-                             label=wording("target_jurisdictions", zh), elem_id="targets-jurisdictions"),
-                 "label", "target_jurisdictions")
-    initial_targets, initial_comparison = handlers.filter_targets([])
-    comparison = say(gr.Dataframe(initial_comparison, label=wording("comparison_table", zh), interactive=False,
-                                  wrap=True, elem_id="targets-comparison"), "label", "comparison_table")
-    targets = say(gr.Dataframe(initial_targets, label=wording("targets_table", zh), interactive=False, wrap=True,
-                               elem_id="targets-table"), "label", "targets_table")
-    places.change(handlers.filter_targets, places, [targets, comparison])
+    return DocumentParts(documents, download)
 
 
 # ------------------------------------------------------------------ serving

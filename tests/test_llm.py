@@ -12,8 +12,8 @@ import time
 
 import pytest
 
+from assistant.llm import CHECKING, language_of, llm_label, rewrite_question, stream_llm_answer
 from assistant.types import Answer, Citation
-from assistant.llm import language_of, llm_label, rewrite_question, stream_llm_answer
 from assistant.prompts import PromptError, check_prompts, load_prompt, render_passages
 from assistant.retrieve import Passage
 from assistant.settings import PROMPTS_DIR, Settings
@@ -73,14 +73,15 @@ def free_port() -> int:
 
 # --- the happy path ------------------------------------------------------------------
 
-def test_streams_growing_partials_then_a_checked_llm_answer(stub, tmp_path, extractive):
+def test_streams_checked_sentences_marked_checking_then_a_checked_llm_answer(stub, tmp_path, extractive):
     results = run(settings_for(stub.url, tmp_path), extractive)
     *partials, final = results
-    assert len(partials) >= 3
-    assert all(p.mode == "llm" for p in partials)
+    assert len(partials) == 2                    # one per finished sentence, not one per delta
+    assert all(p.mode == "llm" and p.notice == CHECKING for p in partials)
     texts = [p.text for p in partials]
+    assert texts[0] == "到2025年，全省公民具备科学素质的比例超过15%[1]。"
     assert all(a != b and b.startswith(a) for a, b in zip(texts, texts[1:]))   # text grows
-    assert partials[0].citations == extractive.citations
+    assert [c.chunk_id for c in partials[0].citations] == ["hn-3"]            # [1] of the LLM text, not of the offline answer
     assert final.mode == "llm" and final.notice == "" and not final.abstained
     assert final.text == GOOD_REPLY
     assert [(c.number, c.chunk_id) for c in final.citations] == [(1, "hn-3"), (2, "hn-9")]
@@ -146,6 +147,48 @@ def test_unsupported_answer_falls_back_to_extractive(stub, tmp_path, extractive,
     assert final.citations == extractive.citations
     assert final.notice.startswith("LLM 回答未通过引用核查")
     assert "showing the offline answer" in final.notice and reason in final.notice
+
+
+@pytest.mark.parametrize("reply, invented", [
+    ("老年人科学素质提升行动由市教育局、市公安局牵头[2]。", "市公安局"),        # agencies of no passage
+    ("老年人科学素质提升行动由省委老干部局、省公安厅牵头[2]。", "省公安厅"),     # one real, one invented
+    ("老年人科学素质提升行动由省教育厅牵头[1]。", "省教育厅"),                   # real, but not in the cited passage
+    ("长沙市公民具备科学素质的比例超过15%[1]。", "长沙市"),                      # a place of no passage
+    ("依据湘政办发〔2021〕20号，比例超过15%[1]。", "湘政办发〔2021〕20号"),       # a 文号 the document does not have
+    ("二〇二五年一月起，比例超过15%[1]。", "二〇二五年一月"),                    # a date in Chinese numerals
+])
+def test_invented_name_is_rejected_and_its_text_never_shown(stub, tmp_path, extractive, reply, invented):
+    stub.reply = reply
+    results = run(settings_for(stub.url, tmp_path), extractive)
+    assert invented in "".join(stub.streamed)          # the endpoint did send it…
+    assert all(invented not in r.text for r in results)  # …and no partial or final answer showed it
+    final = results[-1]
+    assert final.mode == "extractive" and final.text == extractive.text
+    assert final.notice.startswith("LLM 回答未通过引用核查") and invented in final.notice
+
+
+def test_a_good_sentence_shows_as_checking_but_the_invented_one_never_does(stub, tmp_path, extractive):
+    stub.reply = "到2025年，全省公民具备科学素质的比例超过15%[1]。该行动由市公安局牵头[2]。"
+    results = run(settings_for(stub.url, tmp_path), extractive)
+    *partials, final = results
+    assert [p.text for p in partials] == ["到2025年，全省公民具备科学素质的比例超过15%[1]。"]
+    assert partials[0].notice == CHECKING
+    assert final.mode == "extractive" and "市公安局" in final.notice and "市公安局" not in final.text
+
+
+def test_an_agency_named_with_its_city_matches_the_passage_naming_it_by_level(stub, tmp_path, extractive):
+    stub.reply = "老年人科学素质提升行动由湖南省卫生健康委、省科协牵头[2]。"
+    final = run(settings_for(stub.url, tmp_path), extractive)[-1]
+    assert final.mode == "llm", final.notice
+
+
+@pytest.mark.parametrize("stream_mode", ["json", "refuse"])
+def test_endpoint_that_does_not_stream_is_asked_again_without_streaming(tmp_path, extractive, stream_mode):
+    with OpenAIStub(reply=GOOD_REPLY, stream_mode=stream_mode) as stub:
+        final = run(settings_for(stub.url, tmp_path), extractive)[-1]
+        bodies = [r["body"] for r in stub.requests]
+    assert final.mode == "llm" and final.text == GOOD_REPLY and final.notice == ""
+    assert [bool(b.get("stream")) for b in bodies] == [True, False]
 
 
 # --- endpoint failures -------------------------------------------------------------------
@@ -260,3 +303,15 @@ def test_rewrite_question_returns_none_on_failure(tmp_path, behaviour):
 def test_llm_label(tmp_path):
     assert llm_label(settings_for("http://127.0.0.1:1/v1", tmp_path)) == "LLM: qwen2.5:7b"
     assert llm_label(Settings(home=tmp_path)) == "LLM: off"
+
+
+def test_loading_the_gazetteer_prints_nothing_on_stdout():
+    """`ask --json` in LLM mode prints one JSON object: jionlp's import banner must not reach stdout."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", "from assistant.grounding import gazetteer_names; "
+                             "assert '郴州市' in gazetteer_names() and '中方县' in gazetteer_names()"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""

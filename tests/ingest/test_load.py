@@ -55,7 +55,7 @@ def make_pdf(path: Path, lines: list[str], font: Path | None = None, **encryptio
     if font is None:
         pdf.set_font("Helvetica", size=12)
     else:
-        pdf.add_font("cjk", fname=str(font))
+        pdf.add_font("cjk", fname=str(font), collection_font_number=0)
         pdf.set_font("cjk", size=12)
     for line in lines:
         pdf.cell(text=line, new_x="LMARGIN", new_y="NEXT")
@@ -66,13 +66,16 @@ def make_pdf(path: Path, lines: list[str], font: Path | None = None, **encryptio
 
 
 def cjk_font() -> Path | None:
-    """A Chinese-capable TTF/OTF font on this machine, if fontconfig knows one."""
+    """A Chinese-capable font file on this machine, if fontconfig knows one.
+
+    Debian's fonts-noto-cjk ships only .ttc collections; fpdf2 opens the first font of a
+    collection (``collection_font_number=0``), so .ttc counts as well as .ttf/.otf."""
     if shutil.which("fc-list") is None:
         return None
     out = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True).stdout
     for line in out.splitlines():
         candidate = line.split(":")[0].strip()
-        if candidate.lower().endswith((".ttf", ".otf")):
+        if candidate.lower().endswith((".ttf", ".otf", ".ttc")):
             return Path(candidate)
     return None
 

@@ -245,10 +245,11 @@ from assistant.types import Answer
 from assistant.feedback import feedback_entry, record_feedback
 
 path, writer = Path(sys.argv[1]), sys.argv[2]
-answer = Answer(question="郴州市老年人科学素质提升行动由哪些单位牵头？", text="由市卫生健康委、市民政局牵头 [1]。" * 200,
-                citations=[], retrieved=[], abstained=False)
 print("ready", flush=True)
 for i in range(1_000_000):
+    # A new answer each time: a second rating of the *same* answer replaces the first (one rating per answer).
+    answer = Answer(question="郴州市老年人科学素质提升行动由哪些单位牵头？", text="由市卫生健康委、市民政局牵头 [1]。" * 200,
+                    citations=[], retrieved=[], abstained=False)
     entry = feedback_entry(answer, "up", comment=f"{writer}-{i}")
     record_feedback(path, entry)
     print(f"ack {i}", flush=True)

@@ -1,6 +1,9 @@
 """Bounded load test: 16 concurrent gradio_client sessions × 25 questions against a live
-`policy-assistant serve` on loopback. Zero errors, p95 reported, and every session sees
-only its own conversation (no answer delivered to the wrong session)."""
+`policy-assistant serve` on loopback. Zero errors, and every session sees only its own
+conversation (no answer delivered to the wrong session). It asserts correctness, not
+speed: client timeouts are generous (a busy 2-core machine may take minutes for the
+first answers), and p50/p95 are reported (printed, and written to test-output/load.json)
+for docs/benchmarks.md."""
 from __future__ import annotations
 
 import json
@@ -16,6 +19,7 @@ from tests.support.live_server import PROJECT_ROOT, live_server
 
 pytestmark = pytest.mark.slow
 SESSIONS, QUESTIONS_PER_SESSION = 16, 25
+CLIENT_TIMEOUT_SECONDS = 900       # per request: queued behind 15 other sessions on a busy machine
 # (question, text the answer must contain): each session works on its own jurisdiction.
 POOLS = {
     "郴州市": [("郴州市老年人科学素质提升行动由哪些单位牵头？", "市卫生健康委"),
@@ -42,7 +46,7 @@ def last_answer(chatbot: list[dict]) -> str:
 
 
 def run_session(url: str, place: str, latencies: list[float], errors: list[str]) -> None:
-    client = Client(url, verbose=False)
+    client = Client(url, verbose=False, httpx_kwargs={"timeout": CLIENT_TIMEOUT_SECONDS})
     asked: list[str] = []
     pool = POOLS[place]
     for turn in range(QUESTIONS_PER_SESSION):
@@ -73,7 +77,7 @@ def test_sixteen_concurrent_sessions_get_their_own_correct_answers(indexed_setti
         for thread in threads:
             thread.start()
         for thread in threads:
-            thread.join(timeout=900)
+            thread.join(timeout=QUESTIONS_PER_SESSION * CLIENT_TIMEOUT_SECONDS)
         elapsed = time.perf_counter() - started
 
     figures = {"sessions": SESSIONS, "questions": len(latencies), "errors": len(errors), "seconds": round(elapsed, 1),

@@ -3,7 +3,7 @@
 It listens on 127.0.0.1 on a free port and speaks just enough of the protocol for the
 ``openai`` client: ``POST /v1/chat/completions`` (streamed as server-sent events or as
 one JSON body) and ``GET /v1/models``. Tests set the behaviour through attributes —
-``reply``, ``delay``, ``status``, ``malformed``, ``close`` — and read ``requests``::
+``reply``, ``delay``, ``status``, ``malformed``, ``close``, ``stream_mode`` — and read ``requests``::
 
     with OpenAIStub(reply="比例达到15%以上[1]。") as stub:
         settings = Settings(llm_base_url=stub.url, llm_model="stub")
@@ -19,13 +19,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class OpenAIStub:
     def __init__(self, reply: str = "", *, delay: float = 0.0, status: int = 200,
-                 malformed: bool = False, close: bool = False, chunk_chars: int = 4) -> None:
+                 malformed: bool = False, close: bool = False, chunk_chars: int = 4,
+                 stream_mode: str = "sse") -> None:
         self.reply = reply                # the assistant's text
         self.delay = delay                # seconds before the first byte of the response
         self.status = status              # e.g. 500 answers with an OpenAI-style error body
         self.malformed = malformed        # send invalid JSON instead of a completion
         self.close = close                # drop the connection without any response
         self.chunk_chars = chunk_chars    # characters per streamed delta
+        # "sse": streams when asked; "json": always one JSON body; "refuse": HTTP 400 to a stream request
+        self.stream_mode = stream_mode
+        self.streamed: list[str] = []     # every delta sent, in order (what a client could have shown)
         self.requests: list[dict] = []    # {"method", "path", "headers" (lower-case names), "body"}
         self._stopping = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -96,7 +100,10 @@ def _handler_for(stub: OpenAIStub) -> type[BaseHTTPRequestHandler]:
             if stub.status != 200:
                 return self._send_json(stub.status, {"error": {"message": "stub failure", "type": "server_error"}})
             model = body.get("model", "stub-model")
-            if body.get("stream"):
+            if body.get("stream") and stub.stream_mode == "refuse":
+                return self._send_json(400, {"error": {"message": "stream is not supported",
+                                                       "type": "invalid_request_error"}})
+            if body.get("stream") and stub.stream_mode == "sse":
                 return self._stream(model)
             if stub.malformed:
                 return self._send(200, "application/json", b'{"choices": [{"message": ')
@@ -121,6 +128,7 @@ def _handler_for(stub: OpenAIStub) -> type[BaseHTTPRequestHandler]:
             for n, piece in enumerate(pieces):
                 delta = {"role": "assistant", "content": piece} if n == 0 else {"content": piece}
                 self._event(json.dumps(_chunk(model, delta, None), ensure_ascii=False))
+                stub.streamed.append(piece)
             self._event(json.dumps(_chunk(model, {}, "stop")))
             self._event("[DONE]")
 

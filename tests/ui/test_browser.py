@@ -176,7 +176,7 @@ def test_english_toggle_switches_the_labels(page):
     page.get_by_label("English").check()
     page.wait_for_function("() => document.querySelector('#send').innerText.trim() === 'Ask'")
     body = page.inner_text("body")
-    for label in ("Export briefing", "Clear conversation", "Filter by document", "Responsibilities", "Targets",
+    for label in ("Export briefing", "Clear conversation", "Filters", "Responsibilities", "Targets",
                   "Example questions"):
         assert label in body, label
     screenshot(page, "english")
@@ -242,3 +242,250 @@ def test_targets_and_documents_tabs(page):
     documents = page.inner_text("#documents-table")
     assert "湖南省“十四五”科学技术普及发展规划" in documents and "中方县" in documents
     screenshot(page, "documents")
+
+
+# ------------------------------------------------------------------ screens officials use: visibility, not presence
+
+LAPTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+
+
+def open_page(browser, server, viewport: dict, phone: bool = False):
+    context = browser.new_context(viewport=viewport, accept_downloads=True, locale="zh-CN", is_mobile=phone,
+                                  has_touch=phone, device_scale_factor=1)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(server.url)
+    page.wait_for_selector("#question textarea")
+    return context, page
+
+
+def visible_box(page, locator) -> dict:
+    """The element's box; asserts it lies in the viewport and is what the user sees at its centre
+    (not hidden under another element, not scrolled away inside a box)."""
+    box = locator.bounding_box()
+    assert box is not None, "the element is not rendered"
+    viewport = page.viewport_size
+    assert box["x"] >= -1 and box["x"] + box["width"] <= viewport["width"] + 1, (box, viewport)
+    assert box["y"] >= -1 and box["y"] + box["height"] <= viewport["height"] + 1, (box, viewport)
+    on_top = locator.evaluate("(el, p) => { const top = document.elementFromPoint(p.x, p.y);"
+                              " return !!top && (el === top || el.contains(top) || top.contains(el)); }",
+                              {"x": box["x"] + box["width"] / 2, "y": box["y"] + min(box["height"] / 2, 10)})
+    assert on_top, f"something covers the element at {box}"
+    return box
+
+
+def shown_part(page, locator) -> float:
+    """How many pixels of the element's height are inside the viewport."""
+    box = locator.bounding_box()
+    assert box is not None
+    return max(0.0, min(box["y"] + box["height"], page.viewport_size["height"]) - max(box["y"], 0.0))
+
+
+def latest_answer(page):
+    return page.locator("#chatbot .message.bot").last
+
+
+def scroll_table_right(page, table: str) -> None:
+    page.eval_on_selector(f"{table} .virtual-table-viewport", "el => { el.scrollLeft = el.scrollWidth; }")
+    page.wait_for_timeout(300)
+
+
+def header_cell(page, table: str, text: str):
+    return page.locator(f"{table} th", has_text=text).first
+
+
+def test_laptop_first_screen_holds_the_question_box_and_the_latest_answer(browser, server):
+    context, page = open_page(browser, server, LAPTOP)
+    try:
+        visible_box(page, page.locator("#question textarea"))
+        visible_box(page, page.locator("#send"))
+        ask(page, ELDERLY_QUESTION, "市民政局")
+        visible_box(page, page.locator("#question textarea"))
+        answer = latest_answer(page)
+        assert "市民政局" in answer.inner_text()
+        assert shown_part(page, answer) >= min(answer.bounding_box()["height"], 200)
+        assert page.evaluate("() => window.scrollY") == 0          # nothing needed scrolling
+        screenshot(page, "laptop-answer")
+    finally:
+        context.close()
+
+
+def test_laptop_citation_brings_the_highlighted_passage_into_view(browser, server):
+    context, page = open_page(browser, server, LAPTOP)
+    try:
+        ask(page, ELDERLY_QUESTION, "市民政局")
+        numbers = sorted({int(href.rsplit("-", 1)[1]) for href in page.eval_on_selector_all(
+            "#chatbot a[href*='#cite-']", "links => links.map(a => a.getAttribute('href'))")})
+        assert numbers
+        for number in numbers:
+            click_citation(page, number)
+            page.wait_for_timeout(300)          # the reveal runs on the next animation frame
+            mark = page.locator("#source-panel mark")
+            box = visible_box(page, mark)
+            scroller = page.locator("#source-panel .source-text").bounding_box()
+            # Inside the passage box's visible area, not below its scroll edge.
+            assert scroller["y"] - 1 <= box["y"] < scroller["y"] + scroller["height"], (box, scroller)
+        visible_box(page, page.locator("#question textarea"))
+        screenshot(page, "laptop-citation")
+    finally:
+        context.close()
+
+
+def test_laptop_wide_tables_scroll_sideways_and_keep_the_key_column(browser, server):
+    context, page = open_page(browser, server, LAPTOP)
+    try:
+        page.get_by_role("tab", name="责任分工").click()
+        page.wait_for_function("() => document.querySelector('#records-table').innerText.includes('中方县')")
+        scroll_table_right(page, "#records-table")
+        visible_box(page, header_cell(page, "#records-table", "参加单位"))
+        visible_box(page, header_cell(page, "#records-table", "文件 / Document"))       # pinned
+        first_cell = page.locator("#records-table .virtual-row .body-cell").first
+        visible_box(page, first_cell)
+        assert "实施方案" in first_cell.inner_text() or "规划" in first_cell.inner_text()
+        screenshot(page, "laptop-records-scrolled")
+
+        page.get_by_role("tab", name="文件").click()
+        page.wait_for_function("() => document.querySelector('#documents-table')?.innerText.includes('征求意见稿')")
+        scroll_table_right(page, "#documents-table")
+        visible_box(page, header_cell(page, "#documents-table", "状态 / Status"))
+        visible_box(page, page.locator("#documents-table .body-cell", has_text="征求意见稿").first)
+        visible_box(page, header_cell(page, "#documents-table", "标题 / Title"))
+        screenshot(page, "laptop-documents-scrolled")
+    finally:
+        context.close()
+
+
+def test_phone_question_box_on_first_screen_and_source_opens_where_the_user_is(browser, server):
+    context, page = open_page(browser, server, PHONE, phone=True)
+    try:
+        visible_box(page, page.locator("#question textarea"))
+        ask(page, ELDERLY_QUESTION, "市民政局")
+        visible_box(page, page.locator("#question textarea"))
+        assert shown_part(page, latest_answer(page)) >= 200
+        scroll_before = page.evaluate("() => window.scrollY")
+        page.locator("#chatbot a[href$='-1']").last.tap()
+        page.wait_for_selector("#source-panel mark")
+        page.wait_for_timeout(300)
+        visible_box(page, page.locator("#source-panel mark"))
+        visible_box(page, page.locator("#source-panel .source-title"))
+        assert page.evaluate("() => window.scrollY") == scroll_before       # opened here, not 2,000 px down
+        screenshot(page, "phone-source")
+        page.locator("#source-panel .source-close").tap()
+        page.wait_for_function("() => document.querySelector('#source-panel').getBoundingClientRect().height === 0")
+        visible_box(page, page.locator("#question textarea"))
+    finally:
+        context.close()
+
+
+def test_phone_records_table_scrolls_to_the_agencies(browser, server):
+    context, page = open_page(browser, server, PHONE, phone=True)
+    try:
+        page.get_by_role("tab", name="责任分工").click()
+        page.wait_for_function("() => document.querySelector('#records-table').innerText.includes('中方县')")
+        page.locator("#records-table").scroll_into_view_if_needed()
+        lead = header_cell(page, "#records-table", "牵头单位")
+        lead.evaluate("el => el.scrollIntoView({inline: 'end', block: 'nearest'})")
+        page.wait_for_timeout(300)
+        visible_box(page, lead)
+        row = page.locator("#records-table .virtual-row").first
+        assert "、" in row.inner_text()                       # the agencies, not only the document column
+        screenshot(page, "phone-records")
+        # On a phone the whole row scrolls (a pinned 260-px column would leave no room): back to the start.
+        scroll_table_left = "el => { el.scrollLeft = 0; }"
+        page.eval_on_selector("#records-table .virtual-table-viewport", scroll_table_left)
+        page.wait_for_timeout(300)
+        visible_box(page, header_cell(page, "#records-table", "文件 / Document"))
+    finally:
+        context.close()
+
+
+def test_english_question_turns_tables_tabs_and_names_english(browser, server):
+    context, page = open_page(browser, server, LAPTOP)
+    try:
+        ask(page, "Which agencies lead the elderly action in Chenzhou?", "[1]")
+        page.wait_for_function("() => document.querySelector('#send').innerText.trim() === 'Ask'")
+        for tab in ("Responsibilities", "Targets", "Documents"):
+            assert page.get_by_role("tab", name=tab).is_visible()
+        page.get_by_role("tab", name="Documents").click()
+        page.wait_for_function("() => document.querySelector('#documents-table').innerText.includes('Draft for comments')")
+        documents = page.inner_text("#documents-table")
+        assert "Status" in documents and "状态" not in documents
+        assert "Chenzhou" in documents and "Zhongfang" in documents
+        assert "郴政办发〔2022〕1号" in documents                      # a 文号 stays as issued
+        page.get_by_role("tab", name="Responsibilities").click()
+        page.wait_for_function("() => document.querySelector('#records-table').innerText.includes('Lead agencies')")
+        assert "牵头单位" not in page.inner_text("#records-table thead")
+        screenshot(page, "english-tables")
+    finally:
+        context.close()
+
+
+def test_second_rating_replaces_the_first(page, server):
+    from assistant.feedback import read_feedback
+
+    comment = f"改主意了 {time.time_ns()}"
+    ask(page, ELDERLY_QUESTION, "市民政局")
+    page.click("#thumbs-up")
+    page.wait_for_function("() => document.querySelector('#feedback-status').innerText.includes('已记录')")
+    page.fill("#feedback-comment textarea", comment)
+    page.click("#thumbs-down")
+    page.wait_for_function("() => document.querySelector('#feedback-comment textarea').value === ''")
+    stored = [e for e in read_feedback(server.home / "feedback.jsonl") if e["comment"] == comment]
+    assert len(stored) == 1 and stored[0]["rating"] == "down"
+    same_answer = [e for e in read_feedback(server.home / "feedback.jsonl") if e["answer_id"] == stored[0]["answer_id"]]
+    assert len(same_answer) == 1
+
+
+def test_targets_and_documents_tabs_download_csv(page, tmp_path):
+    page.get_by_role("tab", name="目标指标").click()
+    page.wait_for_selector("#targets-csv")
+    with page.expect_download() as download:
+        page.click("#targets-csv")
+    targets = tmp_path / "targets.csv"
+    download.value.save_as(targets)
+    text = targets.read_bytes().decode("utf-8-sig")
+    assert "公民具备科学素质的比例" in text and "郴州市" in text
+    page.get_by_role("tab", name="文件").click()
+    with page.expect_download() as download:
+        page.click("#documents-csv")
+    documents = tmp_path / "documents.csv"
+    download.value.save_as(documents)
+    assert "征求意见稿" in documents.read_bytes().decode("utf-8-sig")
+
+
+INVENTED = "市公安局"
+
+
+def test_an_llm_answer_that_invents_an_agency_is_never_shown(browser, indexed_settings, tmp_path):
+    """A real OpenAI-protocol stub on a socket streams "由市教育局、市公安局牵头[1]": the page never
+    shows that text — not even while streaming — and shows the offline answer with the reason."""
+    from tests.support.openai_stub import OpenAIStub
+
+    reply = f"郴州市老年人科学素质提升行动由市教育局、{INVENTED}牵头[1]。"
+    with OpenAIStub(reply=reply, chunk_chars=2) as stub, \
+            live_server(Path(indexed_settings.home), tmp_path / "server.log", llm_base_url=stub.url,
+                        llm_model="stub-model") as url:
+        context = browser.new_context(viewport=LAPTOP)
+        try:
+            page = context.new_page()
+            page.set_default_timeout(30_000)
+            page.goto(url)
+            page.wait_for_selector("#question textarea")
+            # Record every text the chat ever shows, from before the question is sent.
+            page.evaluate("""() => { window.shownTexts = [];
+                const chat = document.querySelector('#chatbot');
+                new MutationObserver(() => window.shownTexts.push(chat.innerText))
+                    .observe(chat, {childList: true, subtree: true, characterData: true}); }""")
+            ask(page, ELDERLY_QUESTION, "LLM 回答未通过引用核查")
+            assert INVENTED in "".join(stub.streamed)                    # the stub did send it
+            shown = page.evaluate("() => window.shownTexts")
+            assert shown and not any(f"{INVENTED}牵头" in text for text in shown)     # the sentence, never
+            before_reason = [text for text in shown if "未通过引用核查" not in text]
+            assert before_reason and not any(INVENTED in text for text in before_reason)
+            chat = page.inner_text("#chatbot")
+            assert "市卫生健康委" in chat and "市民政局" in chat              # the offline answer
+            assert INVENTED in chat.split("LLM 回答未通过引用核查")[1]        # …named only in the reason
+            screenshot(page, "llm-rejected")
+        finally:
+            context.close()

@@ -141,3 +141,65 @@ def test_document_rows_list_metadata_and_chunk_counts():
                         dates={"signed": "2022-01-05"})
     assert export.document_rows({"003_chenzhou.txt": info}, {"003_chenzhou.txt": 62}) == [
         [TITLE, "郴政办发〔2022〕1号", "郴州市人民政府办公室", "郴州市", "市级", "正式印发", "签署 2022-01-05", "62"]]
+
+
+def test_docx_is_a4_and_each_heading_is_the_question_that_was_answered(tmp_path):
+    from docx.shared import Mm
+
+    follow_up = Answer(question="那中方县呢？", text="由县卫生健康局、县民政局牵头 [1]。", citations=[citation(1, "duty", DUTY, 500)],
+                       retrieved=[], abstained=False, standalone_question="中方县老年人科学素质提升行动由哪些单位牵头？")
+    path = export.briefing_docx([elderly_answer(), follow_up], tmp_path / "briefing.docx")
+    document = docx.Document(str(path))
+    section = document.sections[0]
+    assert abs(section.page_width - Mm(210)) < Mm(1) and abs(section.page_height - Mm(297)) < Mm(1)
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert "2. 中方县老年人科学素质提升行动由哪些单位牵头？" in headings
+    assert not any("那中方县呢" in heading for heading in headings)
+    markdown = export.briefing_markdown([follow_up])
+    assert "## 1. 中方县老年人科学素质提升行动由哪些单位牵头？" in markdown
+
+
+def target(place: str, indicator: str, value: str, year: str, title: str, comparator: str = "超过") -> dict:
+    return {"indicator": indicator, "comparator": comparator, "value": value, "unit": "%", "year": year,
+            "jurisdiction": place, "source": f"{place}.txt", "title": title, "section": "", "chunk_id": place,
+            "sentence": f"{place}{indicator}{comparator}{value}%"}
+
+
+GROUPED_TARGETS = [
+    target("湖南省", "公民具备科学素质的比例", "15", "", "湖南省“十四五”科学技术普及发展规划", "达到以上"),
+    target("湖南湘江新区", "直管区、托管区公民具备科学素质的比例", "18", "2025", "湖南湘江新区全民科学素质行动规划纲要实施方案"),
+    target("郴州市", "公民具备科学素质的比例", "15", "2025", "郴州市全民科学素质行动规划纲要实施方案（2021-2025年）"),
+]
+
+
+def test_one_indicator_is_one_comparison_row_with_its_year():
+    headers, rows = export.target_comparison(GROUPED_TARGETS, ["湖南省", "湖南湘江新区", "郴州市"])
+    literacy = [row for row in rows if "公民具备科学素质的比例" in row[0]]
+    assert len(literacy) == 1, rows                       # the qualified label joins its indicator
+    indicator, year, unit, province, new_area, city = literacy[0]
+    assert (indicator, year, unit) == ("公民具备科学素质的比例", "2025", "%")
+    assert province.startswith("达到15以上") and "规划期末" in province      # the plan period's end, marked
+    assert new_area == "超过18" and city == "超过15"
+
+
+def test_targets_table_rows_are_grouped_by_indicator_then_jurisdiction():
+    rows = export.target_rows(GROUPED_TARGETS)
+    assert [(row[0], row[4]) for row in rows] == [("公民具备科学素质的比例", "湖南湘江新区"), ("公民具备科学素质的比例", "湖南省"),
+                                                  ("公民具备科学素质的比例", "郴州市")]
+    assert all(row[3] for row in rows)                    # every row has a year
+    english = export.target_rows(GROUPED_TARGETS, language="English")
+    assert all("Province" in row[4] or "Chenzhou" in row[4] or "Xiangjiang" in row[4] for row in english)
+    assert english[0][5] == GROUPED_TARGETS[1]["sentence"]        # the quoted sentence stays Chinese
+
+
+def test_english_document_rows_translate_names_but_keep_the_document_number():
+    from ingest.metadata import DocumentInfo
+
+    info = DocumentInfo(source="c.txt", doc_id="c", title="郴州市全民科学素质行动规划纲要实施方案（2021-2025年）",
+                        doc_number="郴政办发〔2022〕1号", issuers=("郴州市人民政府办公室",), jurisdiction="郴州市",
+                        level="市级", status="征求意见稿")
+    row = export.document_rows({"c.txt": info}, {"c.txt": 3}, language="English")
+    assert "Chenzhou" in row[0][0] and row[0][1] == "郴政办发〔2022〕1号"
+    assert row[0][5] == "Draft for comments" and row[0][4] == "Municipal"
+    assert not any(ch >= "\u4e00" and ch <= "\u9fff" for cell in (row[0][0], row[0][3], row[0][4]) for ch in cell)
+    assert export.headers_for(export.DOCUMENT_HEADERS, "English")[5] == "Status"

@@ -92,3 +92,41 @@ def test_concurrent_writers_never_interleave_lines(tmp_path):
     entries = feedback.read_feedback(path)
     assert len(entries) == 120
     assert {e["question"] for e in entries} == {f"{w}-{i}" for w in range(6) for i in range(20)}
+
+
+def test_a_second_rating_of_the_same_answer_replaces_the_first(tmp_path):
+    path = tmp_path / "feedback.jsonl"
+    rated, other = answer(), answer("另一个问题")
+    feedback.record_feedback(path, feedback.feedback_entry(rated, "up"))
+    feedback.record_feedback(path, feedback.feedback_entry(other, "up"))
+    feedback.record_feedback(path, feedback.feedback_entry(rated, "down", "其实漏了一项"))
+
+    entries = feedback.read_feedback(path)
+    assert len(entries) == 2
+    by_id = {e["answer_id"]: e for e in entries}
+    assert by_id[rated.answer_id]["rating"] == "down" and by_id[rated.answer_id]["comment"] == "其实漏了一项"
+    assert by_id[other.answer_id]["rating"] == "up"
+    assert rated.answer_id != other.answer_id
+    assert not list(tmp_path.glob(".*.tmp"))        # the rewrite left no temporary file behind
+
+
+def test_ratings_from_two_processes_are_all_kept(tmp_path):
+    import multiprocessing
+
+    path = tmp_path / "feedback.jsonl"
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_rate_twice_each, args=(str(path), w)) for w in range(3)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    entries = feedback.read_feedback(path)
+    assert sorted(e["question"] for e in entries) == sorted(f"{w}-{i}" for w in range(3) for i in range(10))
+    assert {e["rating"] for e in entries} == {"down"}          # every second click replaced its first
+
+
+def _rate_twice_each(path: str, worker: int) -> None:
+    for i in range(10):
+        rated = answer(f"{worker}-{i}")
+        feedback.record_feedback(path, feedback.feedback_entry(rated, "up"))
+        feedback.record_feedback(path, feedback.feedback_entry(rated, "down"))

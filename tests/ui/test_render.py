@@ -183,3 +183,23 @@ def test_prompts_are_checked_at_start_only_when_an_llm_is_configured(monkeypatch
     monkeypatch.setattr(prompts, "check_prompts", broken)
     with pytest.raises(SystemExit, match="missing placeholder"):
         ui.check_prompts_when_llm(Settings(home=Path("/tmp/x"), llm_base_url="http://localhost:1/v1", llm_model="m"))
+
+
+def test_llm_text_still_being_checked_is_marked_as_such():
+    from assistant.llm import CHECKING
+
+    partial = ui.answer_markdown(make_answer(notice=CHECKING), 0)
+    assert partial.startswith('<span class="checking-note">⏳ 核对中 / Checking</span>')
+    assert "核对中" not in ui.answer_markdown(make_answer(), 0)
+
+
+def test_english_source_panel_and_choices_name_the_document_in_english():
+    panel = ui.source_panel_html(cite(1, DUTY), DOCUMENT, "郴州市", "English")
+    assert "Chenzhou" in panel and "Jurisdiction" in panel and "地区 /" not in panel
+    assert "<mark>" + DUTY in panel.replace("&#x27;", "'")          # the quoted passage stays Chinese
+    choices = ui.citation_choices([make_answer()], "English")
+    assert choices[0][1] == "0-1" and "郴州市实施方案" in choices[0][0]
+
+
+def test_source_panel_has_a_close_button_for_the_phone_sheet():
+    assert 'class="source-close"' in ui.source_panel_html(cite(1, DUTY), DOCUMENT, "郴州市")
