@@ -68,11 +68,12 @@ class QAItem:
         return self.type != UNANSWERABLE
 
 
-def load_qa(path: Path | str) -> tuple[list[QAItem], list[str]]:
-    """Read a qa.jsonl file; a malformed line is reported as "line N: reason" and skipped."""
+def load_qa(path: Path | str, seen: set[str] | None = None) -> tuple[list[QAItem], list[str]]:
+    """Read a qa.jsonl file; a malformed line is reported as "line N: reason" and skipped.
+    ``seen``: ids already taken (by earlier batches of the same set)."""
     items: list[QAItem] = []
     problems: list[str] = []
-    seen: set[str] = set()
+    seen = set() if seen is None else seen
     for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
@@ -112,14 +113,9 @@ def load_set(eval_set: EvalSet) -> tuple[list[QAItem], list[str]]:
     """All items of a set's files; an id repeated across batches is a problem, reported like a bad line."""
     items, problems, seen = [], [], set()
     for path in eval_set.paths:
-        batch, batch_problems = load_qa(path)
+        batch, batch_problems = load_qa(path, seen)
+        items += batch
         problems += [f"{path.name}: {problem}" for problem in batch_problems]
-        for item in batch:
-            if item.id in seen:
-                problems.append(f"{path.name}: duplicate id {item.id!r} (also in an earlier batch)")
-                continue
-            seen.add(item.id)
-            items.append(item)
     return items, problems
 
 

@@ -149,7 +149,7 @@ def test_a_set_of_batches_reports_an_id_repeated_across_batches(tmp_path):
     line = json.dumps({"id": "a", "question": "q?", "type": "unanswerable", "key_facts": [], "evidence": []})
     first, second = write_lines(tmp_path / "b1.jsonl", [line]), write_lines(tmp_path / "b2.jsonl", [line])
     items, problems = ev.load_set(ev.EvalSet("heldout", (first, second)))
-    assert [i.id for i in items] == ["a"] and problems == ["b2.jsonl: duplicate id 'a' (also in an earlier batch)"]
+    assert [i.id for i in items] == ["a"] and problems == ["b2.jsonl: line 1: duplicate id 'a'"]
 
 
 def test_clean_answer_metric_counts_answered_items_with_forbidden_strings():
