@@ -1,16 +1,20 @@
 """English forms of Chinese names for the English interface (titles, places, agencies, statuses).
 
-The one place the UI and the exports ask "what is this called in English?". When
-``assistant.naming`` (the project's pinyin/glossary naming module) is present it decides;
-until then: the bilingual glossary's own entry, else the name read piece by piece —
-glossary terms where the glossary knows a part, Hanyu Pinyin (pypinyin, by jieba word)
-for the rest — so a name the glossary has never seen is still readable in Latin letters.
+The one place the UI and the exports ask "what is this called in English?".
+``assistant.naming`` decides (glossary overrides, places in pinyin with their division,
+agencies from level + body, document titles); a name it cannot compose is read piece by
+piece — glossary terms where the glossary knows a part, Hanyu Pinyin (pypinyin, by jieba
+word) for the rest — so a name never seen is still readable in Latin letters.
 Quoted document text is never translated: only names go through here.
 """
 from __future__ import annotations
 
 import re
 from functools import lru_cache
+
+from assistant.glossary import gloss
+from assistant.naming import english_document_title
+from assistant.naming import english_name as naming_english_name
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
@@ -21,17 +25,12 @@ def english_name(chinese: str) -> str:
     name = (chinese or "").strip()
     if not HAN.search(name):
         return name
-    try:
-        from assistant.naming import english_name as naming_english_name   # the maintained naming module
-    except ImportError:
-        naming_english_name = None
-    if naming_english_name is not None:
-        named = naming_english_name(name)
-        if named:
-            return named
-    from assistant.glossary import gloss
-
-    if exact := gloss(name) or gloss(name.strip("《》")):
+    # A place or agency composed by the naming module, else a document title it can read;
+    # the pinyin reading piece by piece only when neither knows the name.
+    named = naming_english_name(name) or english_document_title(name.strip("《》"))
+    if named:
+        return named
+    if exact := gloss(name.strip("《》")):
         return exact
     return _piecewise(name)
 
