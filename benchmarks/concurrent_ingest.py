@@ -31,7 +31,7 @@ BIN = Path(sys.executable).parent
 
 def cli() -> list[str]:
     script = BIN / "policy-assistant"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "assistant.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "assistant.surfaces.cli"]
 
 
 def environment(home: Path) -> dict:

@@ -116,7 +116,7 @@ def test_dump_has_the_eval_schema(policy_assistant):
 
 def test_cli_ask_json_prints_one_dump_line(indexed_settings):
     env = {**os.environ, "POLICY_ASSISTANT_HOME": str(indexed_settings.home)}
-    result = subprocess.run([sys.executable, "-m", "assistant.cli", "ask", "--json", "郴州市科协牵头哪些工作？"],
+    result = subprocess.run([sys.executable, "-m", "assistant.surfaces.cli", "ask", "--json", "郴州市科协牵头哪些工作？"],
                             capture_output=True, text=True, env=env, timeout=300, check=True)
     dump = json.loads(result.stdout)
     assert "青少年科学素质提升行动" in dump["answer"]
@@ -125,7 +125,7 @@ def test_cli_ask_json_prints_one_dump_line(indexed_settings):
 
 def test_cli_ask_without_an_index_explains_how_to_build_one(tmp_path):
     env = {**os.environ, "POLICY_ASSISTANT_HOME": str(tmp_path)}
-    result = subprocess.run([sys.executable, "-m", "assistant.cli", "ask", "任何问题"],
+    result = subprocess.run([sys.executable, "-m", "assistant.surfaces.cli", "ask", "任何问题"],
                             capture_output=True, text=True, env=env, timeout=300)
     assert result.returncode == 1
     assert "policy-assistant ingest" in result.stderr

@@ -10,7 +10,7 @@ QUESTION = "郴州市老年人科学素质提升行动由哪些单位牵头？"
 
 def ask(indexed_settings, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "POLICY_ASSISTANT_HOME": str(indexed_settings.home), "COLUMNS": "100"}
-    return subprocess.run([sys.executable, "-m", "assistant.cli", "ask", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "assistant.surfaces.cli", "ask", *args], capture_output=True, text=True,
                           env=env, timeout=300)
 
 

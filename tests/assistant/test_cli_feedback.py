@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from assistant.cli import main
+from assistant.surfaces.cli import main
 
 
 def test_feedback_becomes_candidate_items_marked_for_review(tmp_path, capsys):

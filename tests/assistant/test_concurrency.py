@@ -5,7 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from assistant.settings import Settings
-from assistant.ui import answer_concurrency
+from assistant.surfaces.ui import answer_concurrency
 
 QUESTIONS = [
     "郴州市老年人科学素质提升行动由哪些单位牵头？",

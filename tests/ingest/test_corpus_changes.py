@@ -9,7 +9,7 @@ from pathlib import Path
 import docx
 import pytest
 
-import assistant.cli as cli
+import assistant.surfaces.cli as cli
 from assistant.index import open_index
 from assistant.settings import Settings
 from ingest.pipeline import IngestError, ingest, remove_documents

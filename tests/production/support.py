@@ -101,7 +101,7 @@ def cli_env(home: Path, **settings: str) -> dict:
 def cli_command() -> list[str]:
     """The installed ``policy-assistant`` script, or the same entry point through this interpreter."""
     script = BIN / "policy-assistant"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "assistant.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "assistant.surfaces.cli"]
 
 
 def run_cli(args: list[str], home: Path, timeout: float = 180, **settings: str) -> subprocess.CompletedProcess:

@@ -121,7 +121,7 @@ def test_home_index_and_feedback_are_private(tmp_path, tiny_index_home):
 def test_exports_are_private_and_temporary_files_go_at_exit(tmp_path):
     script = r"""
 import sys
-from assistant import ui
+from assistant.surfaces import ui
 folder = ui.export_folder()
 path = folder / "briefing.md"
 path.write_text("x", encoding="utf-8")
@@ -139,7 +139,7 @@ print(ui.process_temp_dir(), oct(stat.S_IMODE(os.stat(ui.process_temp_dir()).st_
 
 
 def test_the_same_records_csv_reuses_one_file(indexed_settings, policy_assistant):
-    from assistant.ui import Handlers, process_temp_dir
+    from assistant.surfaces.ui import Handlers, process_temp_dir
 
     handlers = Handlers(policy_assistant, indexed_settings)
     before = set((process_temp_dir() / "csv").glob("*")) if (process_temp_dir() / "csv").exists() else set()

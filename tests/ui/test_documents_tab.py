@@ -6,7 +6,7 @@ import pytest
 
 from assistant.engine import Assistant
 from assistant.settings import Settings
-from assistant.ui import REPORT_HEADERS, Handlers, safe_upload_name
+from assistant.surfaces.ui import REPORT_HEADERS, Handlers, safe_upload_name
 from ingest.pipeline import ingest
 from tests.ingest.test_corpus_changes import PLAN_A, write_task_docx
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import docx
 
-from assistant import export
+from assistant.surfaces import export
 from assistant.types import Answer, Citation
 from ingest.records import ResponsibilityRecord
 

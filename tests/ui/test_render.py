@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from assistant import ui
+from assistant.surfaces import ui
 from assistant.types import Answer, Citation
 from assistant.settings import Settings
 

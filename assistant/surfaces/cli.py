@@ -156,7 +156,7 @@ def run_serve(args) -> int:
     settings = get_settings()
     try:
         check_serving(settings, args.host or settings.server_host, args.insecure)   # before the slow UI import
-        from assistant.ui import serve
+        from assistant.surfaces.ui import serve
 
         serve(settings, host=args.host, port=args.port, insecure=args.insecure)
     except ServeRefused as error:

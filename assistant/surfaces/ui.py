@@ -1,4 +1,4 @@
-"""Chat UI: a Gradio 6 Blocks app over ``Assistant.stream``, ``assistant.export`` and ``assistant.feedback``.
+"""Chat UI: a Gradio 6 Blocks app over ``Assistant.stream``, ``assistant.surfaces.export`` and ``assistant.feedback``.
 
 No answering logic lives here. Every session keeps its own conversation in ``gr.State``
 (a list of ``Answer``), so two browsers never see each other's questions. Text that comes
@@ -32,7 +32,7 @@ import gradio as gr  # noqa: E402
 import pandas as pd  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402
 
-from assistant import export  # noqa: E402
+from assistant.surfaces import export  # noqa: E402
 from assistant.engine import Assistant, get_assistant, reset_assistants  # noqa: E402
 from assistant.english import english_name  # noqa: E402
 from assistant.types import Answer, Citation  # noqa: E402
