@@ -57,6 +57,10 @@ class IngestError(RuntimeError):
         self.problems = list(problems or [])
 
 
+class UnknownDocuments(IngestError):
+    """``remove`` was asked for documents the index does not hold (a usage error, not a failure)."""
+
+
 @dataclass
 class ParsedDocument:
     info: DocumentInfo
@@ -202,7 +206,7 @@ def remove_documents(settings: Settings, sources: list[str], progress: bool = Fa
             raise IngestError("There is no index to remove documents from. Build it with: policy-assistant ingest")
         unknown = [source for source in sources if source not in live[1].documents]
         if unknown:
-            raise IngestError(f"Not in the index: {', '.join(unknown)}. Indexed documents: "
+            raise UnknownDocuments(f"Not in the index: {', '.join(unknown)}. Indexed documents: "
                               f"{', '.join(sorted(live[1].documents))}")
         keep = [source for source in live[1].documents if source not in sources]
         if not keep:

@@ -9,11 +9,19 @@ from pathlib import Path
 
 from assistant.settings import SettingsError, get_settings
 
-SETTINGS_ERROR_STATUS = 2   # like argparse's usage errors: the command cannot run as configured
+# Exit codes, the same for every command (and listed in --help):
+OK, FAILED, USAGE_ERROR = 0, 1, 2
+SETTINGS_ERROR_STATUS = USAGE_ERROR   # like argparse's usage errors: the command cannot run as configured
+EXIT_CODES = """exit codes:
+  0  done
+  1  the command ran but failed (unreadable documents, no index, a full or read-only disk, index busy)
+  2  usage error: bad arguments or settings, an unknown --doc or SOURCE, serving refused
+  130 interrupted (Ctrl-C); the previous index is unchanged"""
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="policy-assistant", description=__doc__)
+    parser = argparse.ArgumentParser(prog="policy-assistant", description=__doc__, epilog=EXIT_CODES,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
 
     ingest_cmd = commands.add_parser(
@@ -28,15 +36,18 @@ def main(argv: list[str] | None = None) -> int:
                             help="fail at once if another ingest is writing the index (default: wait for it)")
     ingest_cmd.set_defaults(run=run_ingest)
 
-    remove_cmd = commands.add_parser("remove", help="remove documents from the index by file name")
+    remove_cmd = commands.add_parser("remove", help="remove documents from the index by file name",
+                                     epilog="A SOURCE that is not in the index is a usage error (exit 2).")
     remove_cmd.add_argument("sources", nargs="+", metavar="SOURCE")
     remove_cmd.set_defaults(run=run_remove)
 
-    ask_cmd = commands.add_parser("ask", help="answer one question")
+    ask_cmd = commands.add_parser("ask", help="answer one question",
+                                  epilog="A --doc that names no indexed document is a usage error (exit 2).")
     ask_cmd.add_argument("question")
     ask_cmd.add_argument("--json", action="store_true", help="print the answer as one JSON object")
     ask_cmd.add_argument("--markdown", action="store_true", help="print the answer as Markdown (default: plain text)")
-    ask_cmd.add_argument("--doc", action="append", default=[], help="restrict to a document (file name or id); repeatable")
+    ask_cmd.add_argument("--doc", action="append", default=[], help="restrict to a document (file name, document id or title); repeatable",
+                         metavar="DOC")
     ask_cmd.set_defaults(run=run_ask)
 
     serve_cmd = commands.add_parser("serve", help="start the chat UI")
@@ -101,13 +112,16 @@ def run_ingest(args) -> int:
 
 def run_remove(args) -> int:
     from assistant.index import IndexUnavailable
-    from ingest.pipeline import IngestError, remove_documents
+    from ingest.pipeline import IngestError, UnknownDocuments, remove_documents
 
     try:
         summary = remove_documents(get_settings(), args.sources)
+    except UnknownDocuments as error:   # the user named something that is not there: a usage error
+        print(f"error: {error}", file=sys.stderr)
+        return USAGE_ERROR
     except (IngestError, IndexUnavailable) as error:
         print(f"error: {error}", file=sys.stderr)
-        return 1
+        return FAILED
     print(summary.removal_notice())
     print(summary.describe())
     return 0
@@ -123,12 +137,14 @@ def run_ask(args) -> int:
     except IndexUnavailable as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    if unknown := unknown_documents(args.doc, assistant.index.documents):
-        print(f"error: no indexed document {', '.join(unknown)}. Available documents:", file=sys.stderr)
+    wanted, unknown = resolve_documents(args.doc, assistant.index.documents)
+    if unknown:
+        print(f"error: no indexed document {', '.join(unknown)}. Available documents (file name, id, title):",
+              file=sys.stderr)
         for source, info in assistant.index.documents.items():
             print(f"  {source}  ({info.doc_id})  {info.title}", file=sys.stderr)
-        return 2
-    result = assistant.answer(args.question, filters={"documents": args.doc} if args.doc else None)
+        return USAGE_ERROR
+    result = assistant.answer(args.question, filters={"documents": wanted} if wanted else None)
     if args.json:
         print(json.dumps(result.to_dump(), ensure_ascii=False))
     elif args.markdown:
@@ -140,10 +156,21 @@ def run_ask(args) -> int:
     return 0
 
 
-def unknown_documents(wanted: list[str], documents: dict) -> list[str]:
-    """The --doc values that name no indexed document (by file name or document id)."""
-    known = set(documents) | {info.doc_id for info in documents.values()}
-    return [name for name in wanted if name not in known]
+def resolve_documents(wanted: list[str], documents: dict) -> tuple[list[str], list[str]]:
+    """(file names of the documents the --doc values name, the values that name none).
+
+    A value may be what the error message lists for each document: its file name, its id or
+    its title (the title with or without 《》; a title shared by several documents names them all)."""
+    found, unknown = [], []
+    for name in wanted:
+        bare = name.strip().strip("《》").strip()
+        sources = [source for source, info in documents.items()
+                   if bare in (source, info.doc_id) or (info.title and bare == info.title.strip("《》").strip())]
+        if sources:
+            found += [source for source in sources if source not in found]
+        else:
+            unknown.append(name)
+    return found, unknown
 
 
 def run_serve(args) -> int:
