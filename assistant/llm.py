@@ -10,13 +10,23 @@ check never reaches the screen. An endpoint that cannot stream (it refuses ``str
 JSON body) is asked again without streaming. On any failure — the check, a timeout, a refused
 connection, an HTTP error, a malformed reply — the extractive answer is shown with a
 visible notice, never a traceback. The API key is never logged or shown.
+
+Every call has one deadline for the whole answer, ``llm_timeout_seconds``: connection, first
+token and completion together. The reply is read on a worker thread and the answer waits on it
+only until the deadline, so a stream that stalls, never sends ``[DONE]`` or trickles cannot hold
+the answer (a socket timeout alone restarts with every byte). The reply is also bounded in
+length (``llm_max_answer_chars``; ``max_tokens`` is asked of the endpoint as well).
 """
 from __future__ import annotations
 
 import logging
+import queue
 import re
+import threading
+import time
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from contextlib import closing
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 
 from assistant.grounding import unsupported_names
@@ -47,6 +57,10 @@ class EmptyReply(Exception):
     """The endpoint answered, but with no text."""
 
 
+class AnswerDeadline(Exception):
+    """The whole answer took longer than ``llm_timeout_seconds``."""
+
+
 class AnswerCheckFailed(Exception):
     """The model's answer is not supported by the passages it cites; args are (中文, English)."""
 
@@ -67,7 +81,50 @@ def chat_model(settings: Settings, streaming: bool):
 
     return ChatOpenAI(base_url=settings.llm_base_url, model=settings.llm_model,
                       api_key=settings.llm_api_key or "not-needed", timeout=settings.llm_timeout_seconds,
-                      max_retries=0, streaming=streaming, temperature=0)
+                      max_retries=0, streaming=streaming, temperature=0,
+                      # a token is at least about one Chinese character; the characters are cut below too
+                      max_tokens=2 * settings.llm_max_answer_chars)
+
+
+def _before_deadline(produce: Callable[[], Iterable[str]], deadline: float) -> Iterator[str]:
+    """The pieces ``produce()`` yields, read on a daemon thread; raises ``AnswerDeadline`` once
+    ``time.monotonic()`` passes ``deadline``, whatever the endpoint does meanwhile.
+
+    The worker stops at its next piece after the caller gave up; one blocked on a silent socket
+    ends with the HTTP client's own timeout (the same number of seconds)."""
+    pieces: queue.Queue = queue.Queue()
+    stopped = threading.Event()
+    finished = object()
+
+    def work() -> None:
+        try:
+            for piece in produce():
+                if stopped.is_set():
+                    return
+                pieces.put(piece)
+            pieces.put(finished)
+        except BaseException as error:  # noqa: BLE001 — handed to the caller, which decides
+            pieces.put(_Failed(error))
+
+    threading.Thread(target=work, name="llm-reply", daemon=True).start()
+    try:
+        while True:
+            try:
+                item = pieces.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AnswerDeadline() from None
+            if item is finished:
+                return
+            if isinstance(item, _Failed):
+                raise item.error
+            yield item
+    finally:
+        stopped.set()
+
+
+class _Failed:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
 
 
 # --- answering ---------------------------------------------------------------------
@@ -85,20 +142,38 @@ def stream_llm_answer(settings: Settings, question: str, passages: Sequence[Pass
         return
     names = tuple(known_names)
     language = language_of(question)
-    text, released = "", ""
+    text, released, cut = "", "", False
+    deadline = time.monotonic() + settings.llm_timeout_seconds
+    messages = _answer_messages(question, passages, language)
     try:
-        for piece in _reply_text(settings, _answer_messages(question, passages, language)):
-            text += piece
-            sentences = _whole_sentences(_visible(text))
-            if len(sentences) > len(released) and _passes_so_far(sentences, passages, names):
-                released = sentences
-                yield _partial(extractive, released, passages)
-        final = _checked_answer(_visible(text), passages, extractive, names)
+        with closing(_before_deadline(lambda: _reply_text(settings, messages), deadline)) as reply:
+            for piece in reply:
+                text += piece
+                if len(_visible(text)) > settings.llm_max_answer_chars:
+                    cut = True       # stop reading: only whole sentences within the bound are kept
+                    break
+                sentences = _whole_sentences(_visible(text))
+                if len(sentences) > len(released) and _passes_so_far(sentences, passages, names):
+                    released = sentences
+                    yield _partial(extractive, released, passages)
+        shown = _whole_sentences(_visible(text)[:settings.llm_max_answer_chars]) if cut else _visible(text)
+        final = _checked_answer(shown, passages, extractive, names)
+        if cut:
+            final = replace(final, notice=bilingual(
+                f"LLM 回答过长，只显示前 {settings.llm_max_answer_chars} 字以内的完整句子。",
+                f"The LLM answer was too long; only whole sentences within {settings.llm_max_answer_chars} "
+                "characters are shown."))
     except AnswerCheckFailed as problem:
         zh, en = problem.args
         log.warning("LLM answer rejected: %s", en)
         yield _fallback(extractive, bilingual(f"LLM 回答未通过引用核查（{zh}），已显示离线抽取答案。",
                                               f"The LLM answer failed the citation check ({en}); showing the offline answer."))
+        return
+    except AnswerDeadline:
+        log.warning("LLM answer not finished within %g s", settings.llm_timeout_seconds)
+        yield _fallback(extractive, bilingual(
+            f"LLM 回答超时：{settings.llm_timeout_seconds:g} 秒内未完成，已显示离线抽取答案。",
+            f"LLM timeout: the answer did not finish within {settings.llm_timeout_seconds:g} s; showing the offline answer."))
         return
     except Exception as error:  # noqa: BLE001 — any endpoint failure must degrade, never crash
         reason = _describe_failure(error, settings)
@@ -279,6 +354,8 @@ def _describe_failure(error: Exception, settings: Settings) -> str:
         return f"HTTP {error.status_code}"
     if isinstance(error, EmptyReply):
         return "empty reply"
+    if isinstance(error, AnswerDeadline):
+        return f"no reply within {settings.llm_timeout_seconds:g} s"
     if isinstance(error, PromptError):
         return "prompt file error"
     return f"malformed reply: {type(error).__name__}"
@@ -294,7 +371,10 @@ def rewrite_question(settings: Settings, question: str, history: list[dict]) -> 
     language = language_of(question)
     try:
         prompt = fill_prompt("rewrite", language, history=_render_history(history, language), question=question)
-        reply = _visible(str(chat_model(settings, streaming=False).invoke([("human", prompt)]).content))
+        model = chat_model(settings, streaming=False)
+        with closing(_before_deadline(lambda: [str(model.invoke([("human", prompt)]).content)],
+                                      time.monotonic() + settings.llm_timeout_seconds)) as pieces:
+            reply = _visible("".join(pieces))
     except Exception as error:  # noqa: BLE001 — rewriting is an optional improvement
         log.warning("LLM question rewrite failed: %s", _describe_failure(error, settings))
         return None

@@ -74,7 +74,12 @@ class Settings(BaseSettings):
     llm_base_url: str = ""
     llm_model: str = ""
     llm_api_key: SecretStr | None = None
-    llm_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
+    llm_timeout_seconds: float = Field(default=30.0, gt=0, le=3600,
+                                       description="Deadline for the whole LLM answer (connection, first token and "
+                                                   "completion); past it the offline answer is shown.")
+    llm_max_answer_chars: int = Field(default=3000, ge=100, le=100_000,
+                                      description="Longest LLM answer read; the reply is cut at the last whole "
+                                                  "sentence before it.")
 
     # --- UI
     server_host: str = "127.0.0.1"

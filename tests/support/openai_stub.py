@@ -20,15 +20,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class OpenAIStub:
     def __init__(self, reply: str = "", *, delay: float = 0.0, status: int = 200,
                  malformed: bool = False, close: bool = False, chunk_chars: int = 4,
-                 stream_mode: str = "sse") -> None:
+                 stream_mode: str = "sse", piece_delay: float = 0.0) -> None:
         self.reply = reply                # the assistant's text
         self.delay = delay                # seconds before the first byte of the response
         self.status = status              # e.g. 500 answers with an OpenAI-style error body
         self.malformed = malformed        # send invalid JSON instead of a completion
         self.close = close                # drop the connection without any response
         self.chunk_chars = chunk_chars    # characters per streamed delta
-        # "sse": streams when asked; "json": always one JSON body; "refuse": HTTP 400 to a stream request
+        # "sse": streams when asked; "json": always one JSON body; "refuse": HTTP 400 to a stream request;
+        # "stall": stream headers, then nothing (the connection stays open); "endless": the reply's pieces
+        # again and again, never "[DONE]" (each after ``piece_delay`` seconds)
         self.stream_mode = stream_mode
+        self.piece_delay = piece_delay    # seconds between streamed deltas ("trickle" when > 0)
         self.streamed: list[str] = []     # every delta sent, in order (what a client could have shown)
         self.requests: list[dict] = []    # {"method", "path", "headers" (lower-case names), "body"}
         self._stopping = threading.Event()
@@ -103,7 +106,7 @@ def _handler_for(stub: OpenAIStub) -> type[BaseHTTPRequestHandler]:
             if body.get("stream") and stub.stream_mode == "refuse":
                 return self._send_json(400, {"error": {"message": "stream is not supported",
                                                        "type": "invalid_request_error"}})
-            if body.get("stream") and stub.stream_mode == "sse":
+            if body.get("stream") and stub.stream_mode in ("sse", "stall", "endless"):
                 return self._stream(model)
             if stub.malformed:
                 return self._send(200, "application/json", b'{"choices": [{"message": ')
@@ -124,11 +127,23 @@ def _handler_for(stub: OpenAIStub) -> type[BaseHTTPRequestHandler]:
             if stub.malformed:
                 self._event('{"id": "chatcmpl-stub", "choices": [{"delta": {"content": ')
                 return
+            if stub.stream_mode == "stall":
+                stub.wait(3600)      # until the stub stops: the client must give up by itself
+                return
             pieces = [stub.reply[i:i + stub.chunk_chars] for i in range(0, len(stub.reply), stub.chunk_chars)]
-            for n, piece in enumerate(pieces):
-                delta = {"role": "assistant", "content": piece} if n == 0 else {"content": piece}
-                self._event(json.dumps(_chunk(model, delta, None), ensure_ascii=False))
-                stub.streamed.append(piece)
+            n = 0
+            while True:
+                for piece in pieces:
+                    if stub.piece_delay:
+                        stub.wait(stub.piece_delay)
+                    if stub._stopping.is_set():
+                        return
+                    delta = {"role": "assistant", "content": piece} if n == 0 else {"content": piece}
+                    self._event(json.dumps(_chunk(model, delta, None), ensure_ascii=False))
+                    stub.streamed.append(piece)
+                    n += 1
+                if stub.stream_mode != "endless":
+                    break
             self._event(json.dumps(_chunk(model, {}, "stop")))
             self._event("[DONE]")
 
