@@ -14,9 +14,20 @@ from dataclasses import dataclass
 from ingest.metadata import DocumentInfo
 from ingest.structure import Paragraph, Section
 
-CHUNKER_VERSION = "numbered-sections-v5-table-rows"
+CHUNKER_VERSION = "numbered-sections-v6-hard-bound"
 SENTENCE = re.compile(r"[^。；！？]*[。；！？]+[”’」）)]*|[^。；！？]+$")
 PATH_SEPARATOR = " › "
+# Where an over-long span is cut when it must be: after a comma, enumeration mark, colon or space.
+SOFT_BREAK = frozenset("，,、：:；; \t\u3000）)")
+
+
+def hard_max_chars(max_chars: int) -> int:
+    """No chunk is ever longer than this, whatever the input: a sentence may run a quarter past
+    ``max_chars`` before it is cut (the bundled corpus's longest chunk, 448 characters at 400, is
+    never cut). Every token of the embedding model's tokenizer covers at least one character, so
+    this also bounds a chunk's tokens (measured: 500 CJK characters without spaces are 505 tokens
+    with the passage prefix, within multilingual-e5's 512)."""
+    return max_chars + max_chars // 4
 
 
 @dataclass(frozen=True)
@@ -57,8 +68,31 @@ class Chunk:
 def chunk_document(info: DocumentInfo, text: str, root: Section, max_chars: int = 400) -> list[Chunk]:
     spans: list[tuple[Section, int, int, str]] = []
     _collect_spans(root, max_chars, spans, pending_heading=[])
+    bounded = _bounded(spans, text, hard_max_chars(max_chars))
     return [_make_chunk(info, section, text, start, end, kind, ordinal)
-            for ordinal, (section, start, end, kind) in enumerate(spans)]
+            for ordinal, (section, start, end, kind) in enumerate(bounded)]
+
+
+def _bounded(spans: list, text: str, limit: int) -> list:
+    """Every span cut into pieces of at most ``limit`` characters: a text without punctuation or
+    line breaks, one giant table cell or a CJK run without spaces would otherwise be one chunk of
+    any size. Cut at the last soft break in the second half of the window, else exactly at the
+    limit; each character is looked at a bounded number of times, so the time stays linear."""
+    out = []
+    for section, start, end, kind in spans:
+        while end - start > limit:
+            cut = _soft_break(text, start + limit // 2, start + limit) or start + limit
+            out.append((section, start, cut, kind))
+            start = cut
+        out.append((section, start, end, kind))
+    return out
+
+
+def _soft_break(text: str, low: int, high: int) -> int | None:
+    for position in range(high, low, -1):
+        if text[position - 1] in SOFT_BREAK:
+            return position
+    return None
 
 
 def _collect_spans(section: Section, max_chars: int, out: list, pending_heading: list[int]) -> None:
@@ -99,7 +133,8 @@ def _collect_spans(section: Section, max_chars: int, out: list, pending_heading:
 
 
 def _split_at_sentences(paragraphs: list[Paragraph], max_chars: int) -> list[tuple[int, int]]:
-    """Pack whole sentences into spans of at most ``max_chars`` (a longer sentence stays whole).
+    """Pack whole sentences into spans of at most ``max_chars`` (a longer sentence stays whole here;
+    ``_bounded`` cuts it only past the hard bound).
 
     A short first sentence of a paragraph is usually a run-in heading ("坚持需求导向。"):
     it never ends a span, it opens the next one together with the text it introduces.

@@ -67,16 +67,20 @@ def test_no_chunk_starts_mid_sentence(parsed_seeds, prefix):
         assert before == "" or before.endswith("\n\n") or before.endswith(SENTENCE_END), text[chunk.start - 20:chunk.start + 20]
 
 
-def test_a_long_paragraph_splits_at_sentence_ends_and_a_long_sentence_stays_whole():
+def test_a_long_paragraph_splits_at_sentence_ends_and_an_over_long_sentence_at_its_commas():
     sentence = "加强科普基础设施建设，提高科普服务能力" * 3 + "。"          # 58 characters
     giant = "，".join(["推动科技馆与博物馆融合共享"] * 40) + "。"            # one sentence of 560 characters
     text = "某方案\n\n一、任务\n\n" + sentence * 10 + "\n\n" + giant
     info = DocumentInfo(source="x.txt", doc_id="x", title="某方案")
     chunks = chunk_document(info, text, parse_sections(text, info.title), max_chars=200)
-    passages = [c for c in chunks if sentence in c.text or giant in c.text]
-    assert [len(body_of(c.text)) for c in passages] == [174, 174, 174, 58, 560]
+    passages = [c for c in chunks if sentence in c.text]
+    assert [len(body_of(c.text)) for c in passages] == [174, 174, 174, 58]
     assert all(c.text.endswith("。") for c in passages)
-    assert passages[-1].text == giant
+    # the 560-character sentence is longer than the hard bound (250): cut after commas, nothing lost
+    pieces = [c for c in chunks if "推动科技馆" in c.text]
+    assert len(pieces) == 3 and all(len(c.text) <= 250 for c in pieces)
+    assert "".join(c.text for c in pieces) == giant
+    assert all(c.text.endswith(("，", "。")) for c in pieces)
 
 
 # ---------------------------------------------------------------- spans, coverage, index text
