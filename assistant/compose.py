@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import replace
 
+from assistant.markup import escape_quotes
 from assistant.types import Answer
 from assistant.answers import Evidence, compose_extractive
 from assistant.query import QueryPlan, plan_query
@@ -77,7 +78,8 @@ def compose(assistant, question: str, history: list[dict], filters: dict) -> Ite
         return
     started = time.perf_counter()
     answer = compose_extractive(evidence)
-    answer.text = searched_as(evidence.plan) + answer.text
+    # Quoted passages are document text: shown as text, never as a link, image or tag.
+    answer.text = searched_as(evidence.plan) + escape_quotes(answer.text)
     answer.retrieved = cited_first(answer, evidence.passages, index, settings.top_k)
     answer.notice = " ".join(filter(None, [notice, answer.notice]))
     answer.timings = timings

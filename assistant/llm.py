@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 
 from assistant.grounding import unsupported_names
+from assistant.markup import safe_llm_markdown
 from assistant.types import Answer, Citation
 from assistant.prompts import PromptError, fill_prompt, render_passages
 from assistant.retrieve import Passage
@@ -212,8 +213,13 @@ def _passes_so_far(text: str, passages: Sequence[Passage], names: tuple[str, ...
     return True
 
 
+def _linkable(passages: Sequence[Passage]) -> set[str]:
+    """Link targets an LLM answer may keep: the documents its passages come from."""
+    return {name for p in passages for name in (p.chunk.source, p.chunk.doc_id)}
+
+
 def _partial(extractive: Answer, text: str, passages: Sequence[Passage]) -> Answer:
-    normalised = _normalise_citations(text)
+    normalised = safe_llm_markdown(_normalise_citations(text), _linkable(passages))
     cited = sorted({int(n) for n in re.findall(r"\[(\d+)\]", normalised)})
     citations = [Citation.from_passage(n, passages[n - 1]) for n in cited if 1 <= n <= len(passages)]
     return replace(extractive, text=normalised, citations=citations, mode="llm", abstained=False, notice=CHECKING,
@@ -281,7 +287,8 @@ def _checked_answer(text: str, passages: Sequence[Passage], extractive: Answer,
                     names: tuple[str, ...] = ()) -> Answer:
     if not text:
         raise EmptyReply()
-    text = _normalise_citations(text)
+    # Only the safe Markdown subset is ever shown: no image, raw HTML or link out of the index.
+    text = safe_llm_markdown(_normalise_citations(text), _linkable(passages))
     cited = _check_citation_range(text, passages)
     body = CITATION.sub("", text)
     if not body.strip(" \n。.，,；;"):

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import io
 
+from assistant.markup import escape_markdown
 from assistant.types import Answer
 
 
-def source_line(citation) -> str:
-    number = f"（{citation.doc_number}）" if citation.doc_number else ""
-    section = f" › {citation.section}" if citation.section else ""
-    return f"[{citation.number}] {citation.title}{number}{section} — {citation.source}"
+def source_line(citation, markdown: bool = False) -> str:
+    """"[n] title（文号） › section — file"; with ``markdown``, the document's words escaped as text."""
+    text = escape_markdown if markdown else str
+    number = f"（{text(citation.doc_number)}）" if citation.doc_number else ""
+    section = f" › {text(citation.section)}" if citation.section else ""
+    return f"[{citation.number}] {text(citation.title)}{number}{section} — {text(citation.source)}"
 
 
 def answer_with_sources(answer: Answer) -> str:
@@ -20,7 +23,7 @@ def answer_with_sources(answer: Answer) -> str:
         lines.append(f"\n_{answer.notice}_")
     if answer.citations:
         lines.append("\n来源 / Sources:")
-        lines += [source_line(c) for c in answer.citations]
+        lines += [source_line(c, markdown=True) for c in answer.citations]
     return "\n".join(lines)
 
 

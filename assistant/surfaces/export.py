@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from assistant.english import english_list, english_name
+from assistant.markup import csv_safe_cell, unescape_markdown
 from assistant.types import Answer, Citation
 
 BRIEFING_TITLE = "政策问答简报 / Policy Q&A Briefing"
@@ -225,7 +226,7 @@ def _add_inline(paragraph, text: str, numbers: dict[int, int], bold: bool = Fals
 
 
 def _add_run(paragraph, text: str, bold: bool) -> None:
-    if text:
+    if text := unescape_markdown(text):   # quotes are escaped Markdown; a DOCX run shows the characters
         paragraph.add_run(text).bold = bold or None
 
 
@@ -254,8 +255,8 @@ def responsibility_rows(records: Iterable, document: str = "", agency: str = "",
 def csv_text(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(headers)
-    writer.writerows(rows)
+    writer.writerow([csv_safe_cell(cell) for cell in headers])
+    writer.writerows([csv_safe_cell(cell) for cell in row] for row in rows)   # no cell becomes a formula
     return buffer.getvalue()
 
 
