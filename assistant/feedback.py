@@ -24,10 +24,13 @@ try:
 except ImportError:  # pragma: no cover - Windows: the thread lock still serialises one server
     fcntl = None
 
+from assistant.files import write_bytes_atomically
 from assistant.generations import make_private_dir
 from assistant.types import Answer
 
 RATINGS = ("up", "down")
+MAX_COMMENT_CHARS = 2000      # a comment is a sentence or two; a 30 MB paste is cut, not stored
+MAX_TEXT_CHARS = 20_000       # question and answer as stored with a rating
 _write_lock = threading.Lock()
 log = logging.getLogger(__name__)
 
@@ -39,9 +42,9 @@ def feedback_entry(answer: Answer, rating: str, comment: str = "", when: datetim
         "answer_id": answer.answer_id,
         "time": (when or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
         "rating": rating,
-        "comment": (comment or "").strip(),
-        "question": answer.question,
-        "answer": answer.text,
+        "comment": clean_text(comment or "", MAX_COMMENT_CHARS),
+        "question": clean_text(answer.question, MAX_TEXT_CHARS),
+        "answer": clean_text(answer.text, MAX_TEXT_CHARS),
         "mode": answer.mode,
         "abstained": answer.abstained,
         "citations": [
@@ -52,11 +55,20 @@ def feedback_entry(answer: Answer, rating: str, comment: str = "", when: datetim
     }
 
 
+def clean_text(text: str, limit: int) -> str:
+    """Bounded, encodable text: a lone surrogate (from a browser or a broken paste) becomes "?",
+    control characters other than line breaks and tabs are dropped, and the text is cut at ``limit``."""
+    text = str(text).encode("utf-8", "replace").decode("utf-8")
+    text = "".join(ch for ch in text if ch.isprintable() or ch in "\n\t")
+    return text.strip()[:limit]
+
+
 def record_feedback(path: Path, entry: dict) -> None:
     """Store one rating durably: append it, or replace the earlier rating of the same answer."""
     path = Path(path)
     make_private_dir(path.parent)
-    line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
+    # "replace": no field (a citation's text, a caller's own entry) can make the write fail
+    line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8", "replace")
     created = not path.exists()
     with _write_lock:
         while not _write_locked(path, entry.get("answer_id"), line):
@@ -111,13 +123,9 @@ def _without_answer(data: bytes, answer_id: str) -> bytes:
 
 
 def _replace_file(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, fsync it, and rename it over ``path``."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    """Write ``data`` to a temporary file beside ``path``, fsync it, and rename it over ``path``
+    (on a full disk or a refused rename the temporary file is removed and ``path`` is unchanged)."""
+    write_bytes_atomically(path, data)
     _fsync_directory(path.parent)
 
 

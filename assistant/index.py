@@ -22,6 +22,7 @@ import bm25s
 import chromadb
 import numpy as np
 
+from assistant.files import write_bytes_atomically
 from assistant.generations import describe_owner, hold, ingest_owner, lease_guard, make_private_dir, prune_generations
 from assistant.generations import release as release_generation
 from assistant.segment import Segmenter
@@ -124,11 +125,8 @@ def publish_generation(index_dir: Path, generation_dir: Path) -> list[str]:
     lock. Returns the names of the generations removed.
     """
     previous = current_generation(index_dir)
-    pointer_tmp = index_dir / "CURRENT.tmp"
-    pointer_tmp.write_text(generation_dir.name, encoding="utf-8")
-    with open(pointer_tmp, "rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(pointer_tmp, index_dir / "CURRENT")
+    # fsynced and renamed; on a full disk or a refused rename no CURRENT.tmp is left behind
+    write_bytes_atomically(index_dir / "CURRENT", generation_dir.name.encode("utf-8"), mode=0o644)
     return prune_generations(index_dir, keep={generation_dir.name, previous.name if previous else ""})
 
 

@@ -89,6 +89,7 @@ class IngestSummary:
     generation: str = ""
     previous_generation: str = ""
     repaired: list[str] = field(default_factory=list)   # why the live generation could not be kept
+    renamed: list[str] = field(default_factory=list)    # "original: indexed as safe — why"
 
     @property
     def changed(self) -> bool:
@@ -108,6 +109,7 @@ class IngestSummary:
     def describe(self, reports: bool = True) -> str:
         lines = [report.describe() for report in self.reports] if reports else []
         lines += [problem_line(problem) for problem in self.problems]
+        lines += self.renamed
         if self.repaired:
             lines.append(f"The live index was damaged ({'; '.join(self.repaired)}); rebuilt it.")
         if not self.changed and not self.wrote:
@@ -143,7 +145,7 @@ def parse_document(raw: RawDocument, manifest_entry: dict | None, max_chars: int
     identity = json.dumps([raw.sha256, manifest_entry, CHUNKER_VERSION, max_chars], ensure_ascii=False, sort_keys=True)
     return ParsedDocument(info, cleaned.text, chunks, records, hashlib.sha256(identity.encode("utf-8")).hexdigest(),
                           targets=targets, report=build_report(raw, info, cleaned.text, root, chunks, records, len(targets)),
-                          origin=str(raw.path.resolve()))
+                          origin=_printable(str(raw.path.resolve())))
 
 
 def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = False,
@@ -184,16 +186,60 @@ def _ingest_locked(settings: Settings, paths: list[Path] | None, rebuild: bool, 
     started = time.perf_counter()
     paths = [Path(p) for p in (paths or [settings.corpus_dir])]
     raws, problems = load_paths(paths, load_limits(settings))
+    raws, renamed = _safe_names(raws)
+    problems = [_shown(problem) for problem in problems]
     raws, duplicates = _unique_sources(raws)
     raws, same_content = _unique_contents(raws, _live_sources(settings))
     problems = problems + duplicates + same_content
     manifest = _manifest_entries(paths)
-    documents = [parse_document(raw, manifest.get(raw.source), settings.chunk_max_chars) for raw in raws]
+    documents, unparsed = _parse_each(raws, manifest, settings.chunk_max_chars)
+    problems += unparsed
     live = _live_generation(settings)
     removed = _removed_sources(live, documents, problems, paths, replace)
     carried = [] if live is None else _carried_documents(settings, live, keep=_carried_sources(live, documents, removed))
-    return _publish(settings, documents, carried, removed, problems, rebuild, progress, embeddings, started,
-                    replace=replace, announce=announce)
+    summary = _publish(settings, documents, carried, removed, problems, rebuild, progress, embeddings, started,
+                       replace=replace, announce=announce)
+    summary.renamed = renamed
+    return summary
+
+
+def _safe_names(raws: list[RawDocument]) -> tuple[list[RawDocument], list[str]]:
+    """Each document under a stored name derived from its file name (valid UTF-8, bounded length);
+    the report says which were renamed and why (issue 20: a 249-byte or GBK-bytes name)."""
+    from dataclasses import replace as with_field
+
+    from assistant.files import safe_source_name
+
+    kept, renamed = [], []
+    for raw in raws:
+        name, reason = safe_source_name(raw.source)
+        if reason:
+            renamed.append(f"{_printable(raw.source)}: indexed as {name} — {reason}")
+            raw = with_field(raw, source=name)
+        kept.append(raw)
+    return kept, renamed
+
+
+def _printable(text: str) -> str:
+    """Text that can be printed and stored: undecodable bytes of a file name shown as \\xNN."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _shown(problem: LoadProblem) -> LoadProblem:
+    return LoadProblem(_printable(problem.source), _printable(problem.reason))
+
+
+def _parse_each(raws: list[RawDocument], manifest: dict[str, dict],
+                max_chars: int) -> tuple[list[ParsedDocument], list[LoadProblem]]:
+    """One document that cannot be parsed is named with its reason; it never stops the others."""
+    documents, problems = [], []
+    for raw in raws:
+        try:
+            documents.append(parse_document(raw, manifest.get(raw.source), max_chars))
+        except Exception as error:  # noqa: BLE001 — a bug or a pathological file: skip it, say so
+            problems.append(LoadProblem(raw.source, f"could not be parsed ({type(error).__name__}: "
+                                                    f"{_printable(str(error))[:200]})"))
+    return documents, problems
 
 
 def remove_documents(settings: Settings, sources: list[str], progress: bool = False, embeddings=None,

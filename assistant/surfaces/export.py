@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from assistant.english import english_list, english_name
+from assistant.files import write_atomically, write_bytes_atomically
 from assistant.markup import csv_safe_cell, unescape_markdown
 from assistant.types import Answer, Citation
 
@@ -135,9 +136,7 @@ def briefing_docx(answers: Sequence[Answer], path: Path, title: str = BRIEFING_T
         document.add_heading(NOTES_HEADING, level=1)
         for n, citation in enumerate(notes.citations, start=1):
             document.add_paragraph(f"[{n}] {note_text(citation)}")
-    path = Path(path)
-    document.save(str(path))
-    return path
+    return write_atomically(Path(path), lambda temporary: document.save(str(temporary)))
 
 
 def briefing_heading(answer: Answer) -> str:
@@ -262,9 +261,7 @@ def csv_text(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
 
 def write_csv(path: Path, headers: Sequence[str], rows: Iterable[Sequence[str]]) -> Path:
     """UTF-8 with a byte-order mark, so Excel opens the Chinese text correctly."""
-    path = Path(path)
-    path.write_text(csv_text(headers, rows), encoding="utf-8-sig", newline="")
-    return path
+    return write_bytes_atomically(Path(path), csv_text(headers, rows).encode("utf-8-sig"))
 
 
 # ------------------------------------------------------------------ 目标指标 tables
