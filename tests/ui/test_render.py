@@ -1,6 +1,7 @@
 """UI rendering and handlers without a browser: escaping, the source panel, errors, sessions."""
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -95,7 +96,7 @@ def test_source_panel_renders_script_and_markdown_link_from_a_document_as_text()
 
 def test_source_panel_falls_back_to_the_text_when_the_span_moved():
     moved = Citation(1, "c", "doc.txt", "t", "", "", "", DUTY, 0, 5)
-    assert f"<mark>{ui.html.escape(DUTY)}</mark>" in ui.highlighted_passage(DOCUMENT, moved)
+    assert f"<mark>{html.escape(DUTY)}</mark>" in ui.highlighted_passage(DOCUMENT, moved)
     unknown = Citation(1, "c", "doc.txt", "t", "", "", "", "不在文中的段落", 0, 5)
     assert ui.highlighted_passage(DOCUMENT, unknown) == "<mark>不在文中的段落</mark>"
 
