@@ -28,11 +28,11 @@ from assistant.surfaces.ui.render import (answer_markdown, chat_messages, citati
                                           safe_markdown, source_panel_html)
 from assistant.surfaces.ui.serve import assistant_with_index, check_prompts_when_llm, launch_options, serve  # noqa: E402
 from assistant.surfaces.ui.style import CITATION_LINK_JS, CSS, theme  # noqa: E402
-from assistant.surfaces.ui.wording import (ASK_FIRST, ERROR_MESSAGE, FEEDBACK_SAVED, SOURCE_HINT, TEXT,  # noqa: E402
+from assistant.surfaces.ui.wording import (ASK_FIRST, ERROR_MESSAGE, FEEDBACK_SAVED, SOURCE_HINT, STOPPED, TEXT,  # noqa: E402
                                            wording)
 
 __all__ = ["ASK_FIRST", "CITATION_LINK_JS", "CORPUS_CHANGE", "CSS", "ERROR_MESSAGE", "FEEDBACK_SAVED", "Handlers",
-           "REPORT_HEADERS", "SOURCE_HINT", "TEXT", "UPLOAD_SUFFIXES", "answer_concurrency", "answer_markdown",
+           "REPORT_HEADERS", "SOURCE_HINT", "STOPPED", "TEXT", "UPLOAD_SUFFIXES", "answer_concurrency", "answer_markdown",
            "assistant_with_index", "build_app", "chat_messages", "check_prompts_when_llm", "citation_choices",
            "display_name", "export_folder", "highlighted_passage", "link_citations", "launch_options", "mode_badge",
            "passages_html", "private_file", "process_temp_dir", "report_rows", "safe_markdown", "safe_upload_name",

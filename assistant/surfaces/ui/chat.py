@@ -1,6 +1,7 @@
 """The chat tab: question box, answer stream, sources, feedback and the chat export."""
 from __future__ import annotations
 
+import html
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,7 +17,7 @@ from assistant.surfaces.ui.render import (answer_markdown, chat_messages, citati
                                           mode_badge, parse_citation_key, passages_html, safe_markdown,
                                           source_panel_html)
 from assistant.surfaces.ui.wording import (ASK_FIRST, ERROR_MESSAGE, EXAMPLE_QUESTIONS, FEEDBACK_SAVED,
-                                           SOURCE_HINT, THINKING, wording)
+                                           SOURCE_HINT, STOPPED, THINKING, wording)
 from assistant.types import Answer
 
 log = logging.getLogger(__name__)
@@ -27,31 +28,44 @@ class ChatHandlers(CorpusView):
 
     # --- chat
     def ask(self, question: str, answers: list[Answer], documents: list[str], jurisdictions: list[str]):
-        """Stream one answer. Outputs: chatbot, answers, question box, sources, source panel, passages, badge."""
+        """Stream one answer. Outputs: chatbot, answers, question box, sources, source panel, passages, badge,
+        stop button, the question being answered (state, for the stop button).
+
+        The question box is emptied once, when the question is taken; after that it is left alone,
+        so a question typed while this one is answered stays there (and waits its turn)."""
         answers = list(answers or [])
         question = (question or "").strip()
+        keep = gr.update()
         if not question:
-            yield chat_messages(answers), answers, "", gr.update(), gr.update(), gr.update(), gr.update()
+            yield chat_messages(answers), answers, keep, keep, keep, keep, keep, gr.update(visible=False), ""
             return
         pending = chat_messages(answers) + [{"role": "user", "content": safe_markdown(question)}]
-        yield (pending + [{"role": "assistant", "content": THINKING}], answers, "", gr.update(), gr.update(),
-               gr.update(), gr.update())
+        yield (pending + [{"role": "assistant", "content": THINKING}], answers, "", keep, keep, keep, keep,
+               gr.update(visible=True), question)
         filters = {"documents": documents or [], "jurisdictions": jurisdictions or []}
         final = None
         try:
             for final in self.assistant.stream(question, conversation_history(answers), filters):
                 yield (pending + [{"role": "assistant", "content": answer_markdown(final, len(answers))}],
-                       answers, "", gr.update(), gr.update(), gr.update(), gr.update())
+                       answers, keep, keep, keep, keep, keep, keep, keep)
             if final is None:
                 raise RuntimeError("the assistant returned no answer")
         except Exception:
             log.exception("answering %r failed", question)
             yield (pending + [{"role": "assistant", "content": ERROR_MESSAGE}], answers, question,
-                   gr.update(), gr.update(), gr.update(), gr.update())
+                   keep, keep, keep, keep, gr.update(visible=False), "")
             return
         answers.append(final)
-        yield (chat_messages(answers), answers, "", gr.update(choices=citation_choices(answers), value=None),
-               SOURCE_HINT, passages_html(final), mode_badge(final.mode, self.settings))
+        yield (chat_messages(answers), answers, keep, gr.update(choices=citation_choices(answers), value=None),
+               SOURCE_HINT, passages_html(final), mode_badge(final.mode, self.settings), gr.update(visible=False), "")
+
+    @staticmethod
+    def stop(answers: list[Answer], asking: str):
+        """The user stopped the pending answer. Outputs: chatbot, stop button, the question being answered."""
+        messages = chat_messages(answers or [])
+        if asking:
+            messages += [{"role": "user", "content": safe_markdown(asking)}, {"role": "assistant", "content": STOPPED}]
+        return messages, gr.update(visible=False), ""
 
     def show_citation(self, key: str, answers: list[Answer], language: str = "中文") -> str:
         try:
@@ -76,7 +90,10 @@ class ChatHandlers(CorpusView):
             document_text = self.index.cleaned_text(citation.source)
         except OSError:   # the index was updated since this answer and no longer holds the document
             document_text = citation.text
-        return source_panel_html(citation, document_text, jurisdiction, language)
+        # The request key (with a click's nonce) makes each request a new panel, so the page script
+        # reopens and scrolls it even when the same [n] is clicked again.
+        return source_panel_html(citation, document_text, jurisdiction, language).replace(
+            'id="source-panel-content"', f'id="source-panel-content" data-request="{html.escape(key)}"', 1)
 
     @staticmethod
     def follow_question_language(answers: list[Answer], language: str):
@@ -125,11 +142,13 @@ class ChatHandlers(CorpusView):
             return ERROR_MESSAGE, comment
         return FEEDBACK_SAVED, ""
 
+
 @dataclass
 class ChatParts:
     chatbot: gr.Chatbot
     question: gr.Textbox
     send: gr.Button
+    stop: gr.Button
     clear: gr.Button
     examples: list[gr.Button]
     documents: gr.Dropdown
@@ -153,7 +172,11 @@ def chat_tab(handlers: ChatHandlers, answers: gr.State, say) -> ChatParts:
     zh = "中文"
     with gr.Row():
         with gr.Column(scale=3, min_width=320):
-            chatbot = say(gr.Chatbot(label=wording("chatbot", zh), height="calc(100vh - 330px)", elem_id="chatbot",
+            # No floating label (it sat over the first line of text: the tab already says 对话), and no
+            # autoscroll to the bottom: the page script scrolls each new question to the top instead,
+            # so a long answer is read from its first line.
+            chatbot = say(gr.Chatbot(label=wording("chatbot", zh), show_label=False, autoscroll=False,
+                                     height="calc(100vh - 330px)", elem_id="chatbot",
                                      latex_delimiters=[], feedback_options=None, buttons=["copy"]),
                           "label", "chatbot")
             with gr.Row(equal_height=True):
@@ -163,6 +186,9 @@ def chat_tab(handlers: ChatHandlers, answers: gr.State, say) -> ChatParts:
                 say(question, "placeholder", "question_placeholder")
                 send = say(gr.Button(wording("send", zh), variant="primary", scale=1, min_width=80, elem_id="send"),
                            "value", "send")
+                stop = say(gr.Button(wording("stop", zh), variant="stop", scale=1, min_width=70, elem_id="stop",
+                                     visible=False), "value", "stop")
+            gr.HTML("", elem_id="queue-note")   # the page script says here that a question waits its turn
             say(gr.Markdown(wording("examples", zh)), "value", "examples")
             with gr.Row():
                 examples = [gr.Button(q, size="sm", elem_classes=["example"]) for q in EXAMPLE_QUESTIONS]
@@ -197,24 +223,33 @@ def chat_tab(handlers: ChatHandlers, answers: gr.State, say) -> ChatParts:
                                     "label", "filter_jurisdictions")
             with say(gr.Accordion(wording("passages", zh), open=False, elem_id="passages-accordion"), "label", "passages"):
                 passages = gr.HTML(elem_id="passages")
-    return ChatParts(chatbot, question, send, clear, examples, documents, jurisdictions, sources, citation_request,
+    return ChatParts(chatbot, question, send, stop, clear, examples, documents, jurisdictions, sources, citation_request,
                      source_panel, passages, thumbs_up, thumbs_down, comment, feedback_status, export_button,
                      download_markdown, download_docx, export_status)
 
 
 def wire_chat(handlers: ChatHandlers, answers: gr.State, badge: gr.HTML, chat: ChatParts, language: gr.Radio) -> None:
     ask_inputs = [chat.question, answers, chat.documents, chat.jurisdictions]
-    ask_outputs = [chat.chatbot, answers, chat.question, chat.sources, chat.source_panel, chat.passages, badge]
+    asking = gr.State("")   # the question being answered, for the stop button
+    ask_outputs = [chat.chatbot, answers, chat.question, chat.sources, chat.source_panel, chat.passages, badge,
+                   chat.stop, asking]
     # Then the interface follows the language of the question just answered.
     follow = dict(fn=handlers.follow_question_language, inputs=[answers, language], outputs=language,
                   queue=False, api_visibility="private")
     relabel = dict(fn=handlers.relabel_sources, inputs=[answers, language], outputs=chat.sources, queue=False,
                    api_visibility="private")
-    chat.send.click(handlers.ask, ask_inputs, ask_outputs).then(**follow).then(**relabel)
-    chat.question.submit(handlers.ask, ask_inputs, ask_outputs).then(**follow).then(**relabel)
-    for button, text in zip(chat.examples, EXAMPLE_QUESTIONS):
-        button.click(lambda text=text: text, None, chat.question, queue=False).then(
-            handlers.ask, ask_inputs, ask_outputs).then(**follow).then(**relabel)
+    # One event for the button and Enter: a question sent while one is answered is not dropped but
+    # kept (always_last) and asked when the pending answer ends or is stopped.
+    asked = gr.on([chat.send.click, chat.question.submit], handlers.ask, ask_inputs, ask_outputs,
+                  trigger_mode="always_last")
+    asked.then(**follow).then(**relabel)
+    pending = [asked]
+    for button in chat.examples:
+        example = button.click(handlers.ask, [button, answers, chat.documents, chat.jurisdictions], ask_outputs)
+        example.then(**follow).then(**relabel)
+        pending.append(example)
+    chat.stop.click(handlers.stop, [answers, asking], [chat.chatbot, chat.stop, asking], cancels=pending,
+                    queue=False)
 
     chat.sources.select(handlers.show_citation, [chat.sources, answers, language], chat.source_panel)
     chat.citation_request.change(handlers.show_citation, [chat.citation_request, answers, language], chat.source_panel)

@@ -2,18 +2,50 @@
 (citation links, the source panel and the phone sheet)."""
 from __future__ import annotations
 
+import json
+
 import gradio as gr
+
+from assistant.surfaces.ui.wording import QUEUED
 
 CITATION_LINK_JS = """
 () => {
-  // A [n] link in an answer asks the server to show that citation in the source panel.
+  const panel = () => document.querySelector('#source-panel');
+  // The highlighted passage is shown where the reader is: the passage box scrolls so that the
+  // highlight sits near its top. On a phone the panel is a fixed sheet: it scrolls itself, the
+  // page under it stays. On a wider screen the page scrolls only as far as needed to show the
+  // first lines of the highlight, when the panel sits too low for them.
+  const reveal = () => {
+    const sheet = panel();
+    const mark = sheet?.querySelector('.source-text mark');
+    if (!mark) return;
+    sheet.classList.remove('source-closed');
+    const box = mark.closest('.source-text');
+    box.scrollTop += mark.getBoundingClientRect().top - box.getBoundingClientRect().top - box.clientHeight / 6;
+    const rect = mark.getBoundingClientRect();
+    const lines = Math.min(rect.height, 90);        // about three lines of the passage
+    if (getComputedStyle(sheet).position === 'fixed') {
+      const sheetTop = sheet.getBoundingClientRect().top;
+      if (rect.top < sheetTop || rect.top + lines > window.innerHeight) sheet.scrollTop += rect.top - sheetTop - 60;
+    } else if (rect.top < 0) {
+      window.scrollBy({top: rect.top - 20, behavior: 'instant'});
+    } else if (rect.top + lines + 10 > window.innerHeight) {
+      window.scrollBy({top: rect.top + lines + 10 - window.innerHeight, behavior: 'instant'});
+    }
+  };
+  const open = () => {
+    panel()?.classList.remove('source-closed');
+    setTimeout(reveal, 60);   // the same passage again: nothing re-renders, so reveal it here
+  };
   document.addEventListener('click', (event) => {
-    const close = event.target.closest && event.target.closest('.source-close');
-    if (close) {
-      document.querySelector('#source-panel')?.classList.add('source-closed');
+    const target = event.target;
+    if (!target.closest) return;
+    if (target.closest('.source-close')) {
+      panel()?.classList.add('source-closed');
       return;
     }
-    const link = event.target.closest && event.target.closest('a[href*="#cite-"]');
+    if (target.closest('#sources label')) { open(); return; }
+    const link = target.closest('a[href*="#cite-"]');
     if (!link) return;
     event.preventDefault();
     event.stopPropagation();
@@ -22,22 +54,30 @@ CITATION_LINK_JS = """
     if (!box) return;
     box.value = key + ':' + Date.now();
     box.dispatchEvent(new Event('input', {bubbles: true}));
+    open();
   }, true);
-  // When a passage is shown: open the panel (a phone shows it as a sheet over the chat),
-  // scroll the passage box so the highlight sits near its top, and scroll the page only when
-  // the highlight is still off screen (a narrow window where the panel sits below the chat).
-  const reveal = () => {
-    const panel = document.querySelector('#source-panel');
-    const mark = panel && panel.querySelector('.source-text mark');
-    if (!mark) return;
-    panel.classList.remove('source-closed');
-    const box = mark.closest('.source-text');
-    box.scrollTop += mark.getBoundingClientRect().top - box.getBoundingClientRect().top - box.clientHeight / 4;
-    const markRect = mark.getBoundingClientRect();
-    if (markRect.top < 0 || markRect.top + 24 > window.innerHeight) {
-      mark.scrollIntoView({block: 'center'});
-    }
+
+  // A question sent while an answer is pending waits its turn: say so under the box.
+  const pending = () => { const stop = document.querySelector('#stop'); return !!(stop && stop.offsetParent); };
+  const note = (text) => { const el = document.querySelector('#queue-note'); if (el) el.innerText = text; };
+  const queued = () => {
+    const text = document.querySelector('#question textarea')?.value.trim();
+    if (pending() && text) note(QUEUED_TEXT);
   };
+  document.addEventListener('click', (event) => { if (event.target.closest?.('#send')) queued(); }, true);
+  document.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && !event.shiftKey && event.target.closest?.('#question')) queued();
+  }, true);
+
+  // A new question is scrolled to the top of the chat, so its answer is read from the first line.
+  const scroller = (el) => {
+    for (let node = el.parentElement; node; node = node.parentElement) {
+      const style = getComputedStyle(node);
+      if (/(auto|scroll)/.test(style.overflowY) && node.scrollHeight > node.clientHeight) return node;
+    }
+    return null;
+  };
+  let questions = 0;
   let shown = null;
   new MutationObserver(() => {
     const content = document.querySelector('#source-panel .source-panel');
@@ -45,9 +85,22 @@ CITATION_LINK_JS = """
       shown = content;
       requestAnimationFrame(reveal);
     }
+    const asked = document.querySelectorAll('#chatbot .message.user');
+    if (asked.length !== questions) {
+      const grew = asked.length > questions;
+      questions = asked.length;
+      if (grew) {
+        note('');
+        const last = asked[asked.length - 1];
+        requestAnimationFrame(() => {
+          const box = scroller(last);
+          if (box) box.scrollTop += last.getBoundingClientRect().top - box.getBoundingClientRect().top - 4;
+        });
+      }
+    }
   }).observe(document.body, {childList: true, subtree: true});
 }
-"""
+""".replace("QUEUED_TEXT", json.dumps(QUEUED))
 
 CSS = """
 .mode-badge { display:inline-block; padding:2px 10px; border-radius:999px; font-size:0.85em;
@@ -72,6 +125,11 @@ CSS = """
 #app-header .prose p { margin:0; }
 #chatbot { height:calc(100vh - 330px) !important; min-height:220px; }
 #source-panel .source-text { max-height:calc(100vh - 400px); min-height:120px; }
+/* A long source list scrolls in its own box, so the passage below it stays on the first screen. */
+#sources .wrap { max-height:132px; overflow-y:auto; }
+#queue-note { color:#92400e; font-size:0.9em; min-height:0; }
+#queue-note:empty { display:none; }
+#upload-status { font-size:1.05em; }
 /* Wide tables scroll sideways inside their box; the first (key) column stays pinned. */
 .wide-table .virtual-table-viewport { overflow-x:auto; }
 .wide-table th:first-child, .wide-table td:first-child, .wide-table .virtual-row > .body-cell:first-child {

@@ -38,8 +38,9 @@ class TableHandlers(CorpusView):
         folder = export_folder()
         targets_csv = export.write_csv(folder / "targets.csv", target_headers, target_rows)
         comparison_csv = export.write_csv(folder / "targets-by-jurisdiction.csv", headers, rows)
-        return (table(target_headers, target_rows), table(headers, rows), gr.update(value=str(targets_csv)),
-                gr.update(value=str(comparison_csv)))
+        return (table(target_headers, target_rows),
+                gr.update(value=table(headers, rows), column_widths=comparison_widths(len(headers))),
+                gr.update(value=str(targets_csv)), gr.update(value=str(comparison_csv)))
 
     # --- static data
     def relabel_tables(self, language: str, record_document: str, agency: str, places: list[str]):
@@ -56,7 +57,16 @@ class TableHandlers(CorpusView):
 # with the first column (the document or indicator: what a row is about) pinned.
 RECORD_WIDTHS = ["260px", "130px", "240px", "300px", "420px"]
 TARGET_WIDTHS = ["260px", "120px", "90px", "120px", "150px", "480px"]
+COMPARISON_KEY_WIDTHS = ["260px", "70px", "80px"]   # indicator, year, unit; then one column per place
+COMPARISON_PLACE_WIDTH = "200px"
 DOCUMENT_WIDTHS = ["300px", "170px", "240px", "130px", "110px", "130px", "220px", "90px"]
+
+
+def comparison_widths(columns: int) -> list[str]:
+    """Fixed widths for the side-by-side table: without them an English indicator name sets its
+    column to the width of the whole sentence (1,214 px), and every figure is off screen."""
+    keys = COMPARISON_KEY_WIDTHS[:columns]
+    return keys + [COMPARISON_PLACE_WIDTH] * (columns - len(keys))
 
 
 def wide_table(value, label: str, elem_id: str, widths: list[str] | None = None) -> gr.Dataframe:
@@ -104,7 +114,8 @@ def targets_tab(handlers: TableHandlers, say, language: gr.Radio) -> TargetParts
                              label=wording("target_jurisdictions", zh), elem_id="targets-jurisdictions"),
                  "label", "target_jurisdictions")
     initial_targets, initial_comparison, targets_csv, comparison_csv = handlers.filter_targets([])
-    comparison = say(wide_table(initial_comparison, wording("comparison_table", zh), "targets-comparison"),
+    comparison = say(wide_table(initial_comparison["value"], wording("comparison_table", zh), "targets-comparison",
+                                initial_comparison["column_widths"]),
                      "label", "comparison_table")
     comparison_download = say(gr.DownloadButton(wording("download_csv", zh), value=comparison_csv["value"], size="sm",
                                                 elem_id="targets-comparison-csv"), "label", "download_csv")

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 ERROR_MESSAGE = "出错了，请重试 / Something went wrong, please try again."
 THINKING = "正在检索文件… / Searching the documents…"
+STOPPED = "⏹ 已停止 / Stopped."
+QUEUED = "⏳ 已排队：当前回答结束后提问 / Queued: asked when this answer ends."
 ASK_FIRST = "请先提问 / Ask a question first."
 FEEDBACK_SAVED = "已记录反馈，谢谢！/ Feedback saved, thank you."
 SOURCE_HINT = ('<div class="source-hint">点击答案中的 [n] 或上方的来源，查看原文。<br>'
@@ -54,6 +56,21 @@ TEXT = {
     "documents_table": ("已收录文件", "Indexed documents"),
     "report_table": ("导入报告", "Ingest report"),
     "upload": ("上传文件（.docx .pdf .txt .md .html）", "Upload a document (.docx .pdf .txt .md .html)"),
+    "upload_title": ("标题", "Title"),
+    "upload_jurisdiction": ("地区（如 石梁县）", "Jurisdiction (e.g. 石梁县)"),
+    "upload_status": ("状态", "Status"),
+    "upload_confirm": ("导入", "Index it"),
+    "upload_cancel": ("取消", "Cancel"),
+    "tab_briefing": ("专题简报", "Topic briefing"),
+    "briefing_intro": ("**生成专题简报**：按专题汇总各地各文件的牵头和参与单位、目标指标、重点举措和文件状态，每条均注明出处。",
+                       "**Topic briefing**: for each jurisdiction and document, the lead and partner agencies, "
+                       "the targets, the key measures and the document's status, every fact cited."),
+    "briefing_topic": ("专题", "Topic"),
+    "briefing_format": ("格式", "Format"),
+    "briefing_documents": ("文件范围（不选则为全部）", "Documents (none selected: all)"),
+    "briefing_make": ("生成专题简报", "Make the briefing"),
+    "briefing_download": ("下载简报", "Download the briefing"),
+    "stop": ("停止", "Stop"),
     "delete_choice": ("删除文件", "Remove a document"),
     "delete": ("从索引中删除", "Remove from the index"),
     "filters": ("筛选", "Filters"),
