@@ -1,6 +1,7 @@
 """UI rendering and handlers without a browser: escaping, the source panel, errors, sessions."""
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -95,7 +96,7 @@ def test_source_panel_renders_script_and_markdown_link_from_a_document_as_text()
 
 def test_source_panel_falls_back_to_the_text_when_the_span_moved():
     moved = Citation(1, "c", "doc.txt", "t", "", "", "", DUTY, 0, 5)
-    assert f"<mark>{ui.html.escape(DUTY)}</mark>" in ui.highlighted_passage(DOCUMENT, moved)
+    assert f"<mark>{html.escape(DUTY)}</mark>" in ui.highlighted_passage(DOCUMENT, moved)
     unknown = Citation(1, "c", "doc.txt", "t", "", "", "", "不在文中的段落", 0, 5)
     assert ui.highlighted_passage(DOCUMENT, unknown) == "<mark>不在文中的段落</mark>"
 
@@ -203,3 +204,23 @@ def test_english_source_panel_and_choices_name_the_document_in_english():
 
 def test_source_panel_has_a_close_button_for_the_phone_sheet():
     assert 'class="source-close"' in ui.source_panel_html(cite(1, DUTY), DOCUMENT, "郴州市")
+
+
+def test_the_question_box_is_emptied_once_so_a_question_typed_meanwhile_is_kept():
+    outputs = list(handlers().ask("谁牵头？", [], [], []))
+    assert outputs[0][2] == ""                                     # taken from the box when asked
+    assert all(isinstance(step[2], dict) and "value" not in step[2] for step in outputs[1:])   # then left alone
+    assert outputs[0][7]["visible"] is True and outputs[-1][7]["visible"] is False   # the stop button
+    assert outputs[0][8] == "谁牵头？" and outputs[-1][8] == ""
+
+
+def test_stopping_keeps_the_conversation_and_marks_the_question_stopped():
+    chat, stop, asking = ui.Handlers.stop([make_answer("第一问")], "第二问")
+    assert [m["content"] for m in chat][-2:] == ["第二问", ui.STOPPED]
+    assert chat[0]["content"] == "第一问" and stop["visible"] is False and asking == ""
+
+
+def test_each_citation_request_is_a_new_panel_so_the_sheet_reopens():
+    h = handlers()
+    first, second = h.show_citation("0-1:1", [make_answer()]), h.show_citation("0-1:2", [make_answer()])
+    assert first != second and 'data-request="0-1:2"' in second
