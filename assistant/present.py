@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import io
 
+from assistant.document_status import cited_title
 from assistant.types import Answer
 
 
 def source_line(citation) -> str:
     number = f"（{citation.doc_number}）" if citation.doc_number else ""
     section = f" › {citation.section}" if citation.section else ""
-    return f"[{citation.number}] {citation.title}{number}{section} — {citation.source}"
+    return f"[{citation.number}] {cited_title(citation)}{number}{section} — {citation.source}"
 
 
 def answer_with_sources(answer: Answer) -> str:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from assistant.document_status import status_mark
 from assistant.english import english_list, english_name
 from assistant.types import Answer, Citation
 
@@ -78,7 +79,7 @@ def note_text(citation: Citation) -> str:
     """One note: 《title》（文号）, section path, then the cited passage."""
     number = f"（{citation.doc_number}）" if citation.doc_number else ""
     section = f" › {citation.section}" if citation.section else ""
-    return f"《{citation.title}》{number}{section}：“{' '.join(citation.text.split())}”"
+    return f"《{citation.title}》{status_mark(citation.status)}{number}{section}：“{' '.join(citation.text.split())}”"
 
 
 def replace_markers(text: str, numbers: dict[int, int], render) -> str:
