@@ -63,7 +63,7 @@ class AgencyDuty:
 @dataclass(frozen=True)
 class TopicTarget:
     indicator: str
-    value: str                  # with its comparator, as the plan writes it: "超过15", "100以上"
+    value: str                  # the figure as the plan states it, unit included: "超过15%", "100名以上"
     number: float               # the bare figure, for the chart
     unit: str
     year: str                   # "" when the sentence gives none
@@ -277,12 +277,23 @@ def _targets(index: PolicyIndex, source: str, closeness: dict[str, float], floor
     found: list[TopicTarget] = []
     for _, _, target in rows[:MAX_TARGETS]:
         chunk = index.chunk_by_id[target["chunk_id"]]
-        comparator = target.get("comparator", "")
-        value = f"{comparator.removesuffix('以上')}{target['value']}{'以上' if comparator.endswith('以上') else ''}"
-        found.append(TopicTarget(indicator=target["indicator"], value=value, number=float(target["value"]),
+        found.append(TopicTarget(indicator=target["indicator"], value=_stated_value(target), number=float(target["value"]),
                                  unit=target["unit"], year=str(target.get("year") or ""),
                                  citation=numbers.cite(chunk, status, _as_in_chunk(chunk, target["sentence"]))))
     return found
+
+
+# Comparators that qualify a figure; the extractor also keeps verbs (选派, 培训…) that do not.
+QUALIFIERS = ("超过", "达到", "不低于", "不少于", "力争", "突破", "提高到", "提升到", "增加到", "≥", ">=")
+
+
+def _stated_value(target: dict) -> str:
+    """"不少于400名", "100名以上", "超过15%": the figure with its qualifier and unit."""
+    comparator = target.get("comparator", "")
+    more = "以上" if comparator.endswith("以上") else ""
+    qualifier = comparator.removesuffix("以上")
+    qualifier = qualifier if qualifier in QUALIFIERS else ""
+    return f"{qualifier}{target['value']}{target['unit']}{more}"
 
 
 def _is_heading(sentence: str, chunk: Chunk) -> bool:

@@ -159,11 +159,13 @@ def parse_unit_labels(text: str) -> Units:
     for match in UNIT_LABEL.finditer(text):
         listed = parse_marked_list(match.group("names"))
         label = match.group("label")
-        if listed.marked and label.startswith(("责任", "负责")):
-            marked_lead, marked_partner = listed.default_units()   # the marks decide, not the order
-            lead += marked_lead
-            partner += marked_partner
-            continue
+        if label.startswith(("责任", "负责")):
+            # "责任单位：A（牵头）、B" or "责任单位：A牵头，B、C配合": the marks or verbs decide, not the order
+            duty_lead, duty_partner = parse_duty_clauses(match.group("names"))
+            if duty_lead:
+                lead += duty_lead
+                partner += duty_partner
+                continue
         lead += listed.lead
         partner += listed.partner
         if label.startswith(("牵头", "主责")):

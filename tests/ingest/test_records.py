@@ -159,7 +159,7 @@ def _variants(seed: int, n: int = 400):
         lead_count = rng.randint(1, len(names) - 1)
         lead, partners = names[:lead_count], names[lead_count:]
         brackets, sep, label, end = rng.choice(BRACKETS), rng.choice(SEPARATORS), rng.choice(LABELS), rng.choice(ENDS)
-        form = rng.randrange(5)
+        form = rng.randrange(6)
         if form == 0:       # A（牵头）、B（牵头）、C、D — marked leads, the rest take part
             items = [_mark(n, rng.choice(LEAD_MARKS), brackets) for n in lead] + partners
             text = label + sep.join(items)
@@ -175,6 +175,8 @@ def _variants(seed: int, n: int = 400):
             text = label + sep.join(items)
         elif form == 3:     # A、B牵头，C、D配合 — clause verbs
             text = f"{'、'.join(lead)}{rng.choice(['牵头', '负责', '牵头负责'])}，{'、'.join(partners)}{rng.choice(['配合', '参与', '等单位参与'])}"
+        elif form == 4:     # 责任单位：A牵头，B、C配合 — verbs after a label
+            text = f"{label or '责任单位：'}{'、'.join(lead)}{rng.choice(['牵头', '负责'])}，{'、'.join(partners)}配合"
         else:               # （A牵头，B配合） wrapped as a closing note
             text = f"{brackets[0]}{'、'.join(lead)}{rng.choice(['牵头', '负责'])}，{'、'.join(partners)}配合{brackets[1]}"
         yield text + end, tuple(lead), tuple(partners)
@@ -196,6 +198,8 @@ def test_inline_role_marks_family(seed):
     ("责任单位：县教育局（牵头单位）；县科协（配合单位）", ("县教育局",), ("县科协",)),
     ("责任单位：县委党校（中方行政学院）（牵头）、县科协", ("县委党校（中方行政学院）",), ("县科协",)),
     ("责任单位：县教育局、县科协；完成时限：2025年底", ("县教育局",), ("县科协",)),
+    ("责任单位：厅农村科技处牵头，省民族宗教委、省科协、有关州（市）科技局配合。", ("厅农村科技处",),
+     ("省民族宗教委", "省科协", "有关州（市）科技局")),
 ])
 def test_named_members_of_the_family(text, lead, participating):
     assert parse_agencies(text) == (lead, participating)
