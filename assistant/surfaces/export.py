@@ -33,7 +33,8 @@ TARGET_HEADERS = ["指标 / Indicator", "数值 / Value", "单位 / Unit", "年�
 DOCUMENT_HEADERS = ["标题 / Title", "文号 / Doc. no.", "发文单位 / Issuers", "地区 / Jurisdiction",
                     "层级 / Level", "状态 / Status", "日期 / Dates", "段落数 / Chunks"]
 DATE_NAMES = {"issued": "发文", "signed": "签署", "printed": "印发"}
-DATE_NAMES_EN = {"issued": "issued", "signed": "signed", "printed": "printed"}
+# 印发 is the act of issuing a document (the 版记's "…印发" line), not printing it.
+DATE_NAMES_EN = {"issued": "dated", "signed": "signed", "printed": "issued"}
 COMPARISON_HEADERS = ["指标 / Indicator", "年份 / Year", "单位 / Unit"]
 # Values our own metadata extractor writes (ingest/metadata.py), with their English.
 STATUS_EN = {"正式印发": "Issued (final)", "征求意见稿": "Draft for comments"}
