@@ -214,13 +214,19 @@ def _document_briefing(index: PolicyIndex, vector: list[float], source: str, mat
     focus = list(dict.fromkeys([*(m.chunk_id for m in matches if m.cosine >= best - FOCUS_MARGIN),
                                 *(chunk_id for chunk_id, _ in best_chunk)]))
     focus_chunks = [index.chunk_by_id[i] for i in focus if i in index.chunk_by_id]
+    # A heading that names the topic ("（四）老年人科学素质提升行动") settles where it lives:
+    # its section, not a sentence elsewhere that happens to come close.
+    heading = _heading_path(matches[0].text, index.chunk_by_id.get(matches[0].chunk_id))
+    if heading:
+        focus_chunks = [c for c in focus_chunks if _within(c.section_path, {heading})] or \
+            [index.chunk_by_id[matches[0].chunk_id]]
     duties = [AgencyDuty(r.action, r.lead_agencies, r.participating_agencies,
                          numbers.cite(index.chunk_by_id[r.chunk_id], info.status))
               for r in _records_for(index, source, focus_chunks)]
     # Headings ("（四）老年人科学素质提升行动") match a topic best and say least: measures and
     # targets are the statements of the sections the topic lives in, judged against the closest
     # of them ("老年人科学素质" must not quote every sentence about 科学素质).
-    focus_paths = {c.section_path for c in focus_chunks if len(c.section_path) > 2}
+    focus_paths = {heading} if heading else {c.section_path for c in focus_chunks if len(c.section_path) > 2}
     statements = [m for m in matches if _is_statement(index, m)]
     in_focus = [m for m in statements if _within(index.chunk_by_id[m.chunk_id].section_path, focus_paths)]
     statements = in_focus or statements
@@ -247,6 +253,17 @@ def _records_for(index: PolicyIndex, source: str, focus_chunks: list[Chunk]) -> 
             if (own_line or within or holds) and record not in chosen:
                 chosen.append(record)
     return chosen
+
+
+def _heading_path(sentence: str, chunk: Chunk | None) -> tuple[str, ...] | None:
+    """The section path down to the heading ``sentence`` is (below the title's first level), or None."""
+    if chunk is None:
+        return None
+    bare = _bare(sentence).rstrip("。.；; ")
+    for depth, heading in enumerate(chunk.section_path):
+        if depth >= 2 and _bare(heading).rstrip("。.；; ") == bare:
+            return chunk.section_path[:depth + 1]
+    return None
 
 
 def _within(path: tuple[str, ...], sections: set[tuple[str, ...]]) -> bool:

@@ -521,22 +521,10 @@ def briefing_to_pptx(briefing, path: Path) -> Path:
         _fit_title(slide, Pt(30))
         frame = slide.shapes.add_textbox(Inches(0.5), Inches(1.35), Inches(12.3), Inches(5.9)).text_frame
         frame.word_wrap = True
-        first = True
-        for item in documents:
-            _slide_line(frame, f"{_document_heading(item)} · {item.status_text}", Pt(16), bold=True, first=first)
-            first = False
-            for duty in item.duties[:2] or [None]:
-                text = (f"牵头：{'、'.join(duty.lead)}" + (f"；参加：{_shorten('、'.join(duty.participating), 40)}"
-                                                         if duty.participating else "") + f" [{duty.citation.number}]"
-                        if duty else NO_DUTIES)
-                _slide_line(frame, text, Pt(13), level=1)
-            for target in item.targets[:SLIDE_TARGETS]:
-                year = f"（{target.year}年）" if target.year else ""
-                _slide_line(frame, f"目标：{target.indicator} {target.value}{year} [{target.citation.number}]",
-                            Pt(13), level=1)
-            for measure in item.measures[:SLIDE_MEASURES]:
-                _slide_line(frame, f"“{_shorten(measure.text, SLIDE_QUOTE_CHARS)}” [{measure.citation.number}]", Pt(12),
-                            level=1)
+        lines = _jurisdiction_lines(documents)
+        heading, body = _slide_sizes(len(lines))
+        for number, (text, level) in enumerate(lines):
+            _slide_line(frame, text, heading if level == 0 else body, level=level, bold=level == 0, first=number == 0)
     with tempfile.TemporaryDirectory() as folder:
         chart = comparable_chart(briefing, Path(folder) / "chart.png", width_inches=11.5, height_inches=5.2)
         if chart:
@@ -560,6 +548,36 @@ def briefing_to_pptx(briefing, path: Path) -> Path:
     path = Path(path)
     deck.save(str(path))
     return path
+
+
+def _jurisdiction_lines(documents) -> list[tuple[str, int]]:
+    """(text, level) lines of one jurisdiction's slide: each document, then its facts."""
+    lines: list[tuple[str, int]] = []
+    for item in documents:
+        lines.append((f"{_document_heading(item)} · {item.status_text}", 0))
+        for duty in item.duties[:2] or [None]:
+            if duty is None:
+                lines.append((NO_DUTIES, 1))
+                continue
+            partners = f"；参加：{_shorten('、'.join(duty.participating), 40)}" if duty.participating else ""
+            lines.append((f"牵头：{'、'.join(duty.lead)}{partners} [{duty.citation.number}]", 1))
+        for target in item.targets[:SLIDE_TARGETS]:
+            year = f"（{target.year}年）" if target.year else ""
+            lines.append((f"目标：{target.indicator} {target.value}{year} [{target.citation.number}]", 1))
+        for measure in item.measures[:SLIDE_MEASURES]:
+            lines.append((f"“{_shorten(measure.text, SLIDE_QUOTE_CHARS)}” [{measure.citation.number}]", 1))
+    return lines
+
+
+def _slide_sizes(line_count: int):
+    """(document line, fact line) font sizes: as large as the slide's lines allow."""
+    from pptx.util import Pt
+
+    if line_count <= 7:
+        return Pt(22), Pt(18)
+    if line_count <= 11:
+        return Pt(18), Pt(15)
+    return Pt(15), Pt(12)
 
 
 def _fit_title(slide, size) -> None:

@@ -159,3 +159,34 @@ def test_the_chart_uses_a_chinese_font_when_the_machine_has_one(briefings, tmp_p
         pytest.skip("no CJK font on this machine (fc-list :lang=zh is empty)")
     path = comparable_chart(briefings["科技特派员"], tmp_path / "chart.png")
     assert path is not None and path.stat().st_size > 10_000
+
+
+# ---------------------------------------------------------------- the CLI (a real process)
+
+def brief(indexed_settings, tmp_path, *args: str):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "POLICY_ASSISTANT_HOME": str(indexed_settings.home)}
+    return subprocess.run([sys.executable, "-m", "assistant.surfaces.cli", "brief", *args], capture_output=True,
+                          text=True, env=env, timeout=600, cwd=tmp_path)
+
+
+def test_cli_writes_a_pptx_and_prints_markdown(indexed_settings, tmp_path):
+    from pptx import Presentation
+
+    written = brief(indexed_settings, tmp_path, "科技特派员", "--format", "pptx", "--out", "deck.pptx")
+    assert written.returncode == 0, written.stderr
+    assert "deck.pptx" in written.stdout
+    titles = [slide.shapes.title.text for slide in Presentation(str(tmp_path / "deck.pptx")).slides]
+    assert "郴州市：科技特派员" in titles and "中方县：科技特派员" in titles
+    printed = brief(indexed_settings, tmp_path, "青少年", "--docs", CHENZHOU, "--format", "md")
+    assert printed.returncode == 0, printed.stderr
+    assert printed.stdout.startswith("# 专题简报：青少年") and "市教育局、团市委、市科协" in printed.stdout
+
+
+def test_cli_unknown_document_is_a_usage_error_listing_the_documents(indexed_settings, tmp_path):
+    result = brief(indexed_settings, tmp_path, "青少年", "--docs", "nosuch.txt")
+    assert result.returncode == 2
+    assert "nosuch.txt" in result.stderr and CHENZHOU in result.stderr and "Traceback" not in result.stderr
