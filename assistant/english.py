@@ -3,8 +3,9 @@
 The one place the UI and the exports ask "what is this called in English?".
 ``assistant.naming`` decides (glossary overrides, places in pinyin with their division,
 agencies from level + body, document titles); a name it cannot compose is read piece by
-piece — glossary terms where the glossary knows a part, Hanyu Pinyin (pypinyin, by jieba
-word) for the rest — so a name never seen is still readable in Latin letters.
+piece — glossary terms where the glossary knows a part, place names in pinyin, the
+documents' own numbering ("（四）" → "(4)") — and a name with any other piece stays in
+Chinese: a half-transliteration ("Shangke Gongxinju") reads as English and means nothing.
 Quoted document text is never translated: only names go through here.
 """
 from __future__ import annotations
@@ -13,10 +14,12 @@ import re
 from functools import lru_cache
 
 from assistant.glossary import gloss
-from assistant.naming import english_document_title
+from assistant.naming import english_document_title, english_place
 from assistant.naming import english_name as naming_english_name
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
+CHINESE_NUMERALS = "一二三四五六七八九十"
+NUMBERING = re.compile(rf"[（(]?([{CHINESE_NUMERALS}])[）)、]")
 
 
 @lru_cache(maxsize=4096)
@@ -32,7 +35,9 @@ def english_name(chinese: str) -> str:
         return named
     if exact := gloss(name.strip("《》")):
         return exact
-    return _piecewise(name)
+    # Glossary terms and place names piece by piece; a piece that is neither would only be
+    # pinyin ("Shangke Gongxinju", "Peixun industrial workers"): then the Chinese name stays.
+    return _piecewise(name) or name
 
 
 def english_list(names: str, separator: str = "、") -> str:
@@ -53,7 +58,16 @@ def _piecewise(name: str) -> str:
         end = position + 1
         while end < len(name) and not any(name.startswith(f, end) for f in forms.get(name[end], ())):
             end += 1
-        parts.append(_pinyin(name[position:end]))
+        piece = name[position:end]
+        if numbering := NUMBERING.fullmatch(piece.strip()):
+            parts.append(f"({CHINESE_NUMERALS.index(numbering.group(1)) + 1})")
+        elif HAN.search(piece):
+            place = english_place(piece.strip("《》（）()、，,"))
+            if not place:
+                return ""          # not a term we know, not a place: no half-transliteration
+            parts.append(place)
+        else:
+            parts.append(_pinyin(piece))
         position = end
     text = " ".join(p for p in parts if p)
     text = re.sub(r"\(\s+", "(", re.sub(r"\s+\)", ")", re.sub(r"(?<=\d)\s*-\s*(?=\d)", "-", text)))

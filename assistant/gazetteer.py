@@ -486,10 +486,45 @@ def _lead_place(source: str, context: list[Place], known: list[Place]) -> Place 
     return new_unit or place
 
 
+# A division the gazetteer does not list (new, renamed, or missing from jionlp's data), named by
+# the organ that speaks for it: "石梁县人民政府办公室", "中共石梁县委", "石梁县科学技术协会".
+# "某某县" / "XX县" is a placeholder ("a certain county"), not a name.
+_DIVISION_NAME = rf"(?P<name>(?!某)[{_HAN}]{{2,4}}?(?P<suffix>自治县|自治州|县|市|区|旗|州))"
+_ORGAN_AFTER = rf"(?=人民政府|委员会|委|人大|政协|科学技术协会|科协|[{_HAN}]{{0,8}}?(?:局|办公室|办|厅))"
+_UNLISTED_ISSUER = re.compile(rf"^(?:中共)?{_DIVISION_NAME}{_ORGAN_AFTER}")
+_UNLISTED_TITLE = re.compile(rf"^(?:关于印发)?《?{_DIVISION_NAME}(?![{_HAN}]?(?:级|域|内|外|直|属))")
+_UNLISTED_NAME = re.compile(rf"^{_DIVISION_NAME}$")
+_SUFFIX_LEVEL = {"自治县": "county", "县": "county", "区": "county", "旗": "county",
+                 "市": "city", "州": "city", "自治州": "city"}
+
+
+def unlisted_place(issuers: Iterable[str], title: str = "", body: str = "") -> Place | None:
+    """The division a document speaks for when the gazetteer does not list it: from an issuer
+    named after it ("石梁县人民政府办公室" → 石梁县, a county), else from a title that opens with
+    it when the body speaks at that level ("全县", "我县"). None rather than a guess."""
+    for issuer in issuers:
+        match = _UNLISTED_ISSUER.match(_DECORATION.sub("", issuer or ""))
+        if match and not _gazetteer().aliases.get(match.group("name")):
+            return _unlisted(match)
+    match = _UNLISTED_TITLE.match(_DECORATION.sub("", title or ""))
+    if match and not _gazetteer().aliases.get(match.group("name")):
+        if _level_said(body[:20000]) == _SUFFIX_LEVEL[match.group("suffix")]:
+            return _unlisted(match)
+    return None
+
+
+def _unlisted(match: re.Match[str]) -> Place:
+    return make_place(match.group("name"), _SUFFIX_LEVEL[match.group("suffix")])
+
+
 @lru_cache(maxsize=256)
 def place_of_name(name: str) -> Place | None:
-    """The place a jurisdiction's name stands for (郴州市, 中方县, 湖南湘江新区), new areas included."""
-    return _lead_place(name, [], []) if name else None
+    """The place a jurisdiction's name stands for (郴州市, 中方县, 湖南湘江新区), new areas and
+    divisions the gazetteer lacks (石梁县, with its short form 石梁) included."""
+    if not name:
+        return None
+    unlisted = _UNLISTED_NAME.match(name)
+    return _lead_place(name, [], []) or (_unlisted(unlisted) if unlisted else None)
 
 
 def _level_said(body: str) -> str:

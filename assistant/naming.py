@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Iterable
 
 from assistant.glossary import Term, english_matches, gloss, load_glossary
+from ingest.variants import simplified_view
 from assistant.gazetteer import (Place, PlaceMention, _ethnic_pattern, all_places, find_places, leading_alias,
                                  new_unit_after, place_by_full_name, places_named, places_within, resolve_place,
                                  same_or_within)
@@ -220,8 +221,9 @@ def split_agency(name: str) -> AgencyParts:
     if namesakes and len({p.name for p in namesakes}) == 1 and len(text) > len(alias):
         return AgencyParts(party, namesakes[0], "", text[len(alias):])
     levels = _terms()["levels"]
-    if text[:1] in levels and len(text) > 1:
-        return AgencyParts(party, None, text[0], text[1:])
+    for level in sorted(levels, key=len, reverse=True):      # 新区 before 区
+        if text.startswith(level) and len(text) > len(level):
+            return AgencyParts(party, None, level, text[len(level):])
     return AgencyParts(party, None, "", text)
 
 
@@ -241,21 +243,22 @@ def _compose_body(body: str) -> str:
 
 
 def _split_topics(text: str) -> list[str]:
-    """Subject words covering ``text`` exactly (longest first), joined by 和 / 、 / 及 or not at all."""
-    topics = _terms()["topics"]
+    """Subject words covering ``text`` exactly (longest first), joined by 和 / 、 / 及 or not at
+    all; the short forms agencies run together (文旅广体) count as words here."""
+    words = {**_terms()["abbreviations"], **_terms()["topics"]}
     text = text.strip("和、及")
     if not text:
         return []
-    if text in topics:
-        return [topics[text]]
-    for size in range(min(len(text), 12), 1, -1):
+    if text in words:
+        return [words[text]]
+    for size in range(min(len(text), 12), 0, -1):
         head = text[:size]
-        if head in topics:
+        if head in words:
             rest = text[size:].lstrip("和、及")
             tail = _split_topics(rest) if rest else []
             if rest and not tail:
                 continue
-            return [topics[head], *tail]
+            return [words[head], *tail]
     return []
 
 
@@ -267,7 +270,7 @@ def english_agency(name: str) -> str:
     Committee."""
     if not name or not name.strip():
         return ""
-    text = re.sub(r"\s+", "", name)
+    text = simplified_view(re.sub(r"\s+", "", name))     # 市衛生健康委 reads as 市卫生健康委
     terms = _terms()
     # 团县委 / 团市委: the Communist Youth League committee of that level
     youth = re.fullmatch(r"(?:共青团|团)(.)委", text)

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import io
 
+from assistant.document_status import cited_title
 from assistant.markup import escape_markdown
 from assistant.types import Answer
 
 
 def source_line(citation, markdown: bool = False) -> str:
-    """"[n] title（文号） › section — file"; with ``markdown``, the document's words escaped as text."""
+    """"[n] title（status）（文号） › section — file"; with ``markdown``, the document's words escaped as text."""
     text = escape_markdown if markdown else str
     number = f"（{text(citation.doc_number)}）" if citation.doc_number else ""
     section = f" › {text(citation.section)}" if citation.section else ""
-    return f"[{citation.number}] {text(citation.title)}{number}{section} — {text(citation.source)}"
+    return f"[{citation.number}] {text(cited_title(citation))}{number}{section} — {text(citation.source)}"
 
 
 def answer_with_sources(answer: Answer) -> str:

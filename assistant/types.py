@@ -24,6 +24,8 @@ class Citation:
     text: str                   # the cited passage
     start: int                  # span in the cleaned document
     end: int
+    status: str = ""            # the document's status (DocumentInfo.status): "征求意见稿", "superseded" …
+                                # shown after the title by assistant.document_status.cited_title
 
     @classmethod
     def from_passage(cls, number: int, passage: Passage) -> Citation:
@@ -56,7 +58,8 @@ class Answer:
             "notice": self.notice,
             "citations": [
                 {"n": c.number, "source": c.source, "title": c.title, "doc_number": c.doc_number,
-                 "jurisdiction": c.jurisdiction, "section": c.section, "text": c.text, "start": c.start, "end": c.end}
+                 "jurisdiction": c.jurisdiction, "section": c.section, "text": c.text, "start": c.start, "end": c.end,
+                 "status": c.status}
                 for c in self.citations
             ],
             "retrieved": [

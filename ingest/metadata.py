@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from assistant.gazetteer import document_jurisdiction as resolve_jurisdiction
+from assistant.gazetteer import unlisted_place
 from ingest.variants import restore, simplified_view
 
 DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,10}\s?[〔\[［(（【]\s?\d{4}\s?[〕\]］)）】]\s?第?\d{1,4}\s?号")
@@ -110,7 +111,9 @@ def document_jurisdiction(title: str, issuers: tuple[str, ...], doc_number: str,
         zone = NEW_AREA.match(text or "")
         if zone:
             return zone.group("name")
-    return ""
+    # A county or city the gazetteer lacks, named by its own issuer ("石梁县人民政府办公室").
+    unlisted = unlisted_place(issuers, title, body)
+    return unlisted.name if unlisted else ""
 
 
 def _title(head: list[str], opening: list[str]) -> str:

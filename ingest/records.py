@@ -22,14 +22,28 @@ RESPONSIBILITY_TEXT = re.compile(
     r"责任分工[：:]\s*由(?P<lead>.+?)牵头(?:[，,、;；]\s*(?P<part>.+?))?(?:等单位)?(?:参加|参与|配合)?[）)]?[。；]?\s*$"
 )
 AGENCY_SEPARATOR = re.compile(r"[、，,；;/／]|\s+")
+# A separator outside brackets: "县委党校（中方行政学院、县行政学校）" stays one name.
+LIST_SEPARATOR = re.compile(r"[、，,；;/／\s]+(?![^（(]*[）)])")
+# The role words a unit can carry: as a clause verb ("A牵头"), a bracketed mark ("A（牵头）",
+# "A（牵头单位）") or a label ("牵头单位：A").
+LEAD_ROLE = r"牵头负责|牵头|主责|主办|负责"
+PARTNER_ROLE = r"配合|参与|参加|协办|协助|协同"
+ROLE_MARK_TEXT = rf"[（(【\[](?P<role>(?:{LEAD_ROLE}|{PARTNER_ROLE})(?:单位|部门)?)[）)】\]]"
+ROLE_MARK = re.compile(ROLE_MARK_TEXT + "$")
+HAS_ROLE_MARK = re.compile(ROLE_MARK_TEXT)
+# One name, possibly with its own bracketed part ("县委党校（中方行政学院）") or role mark.
+NAME_RUN = r"(?:[^；;。（()）\n]|[（(][^（()）\n]{1,30}[）)])+"
 # "牵头单位：A、B；配合单位：C" — one label, its names up to the next label or clause end.
 UNIT_LABEL = re.compile(
     r"(?P<label>牵头单位|牵头部门|责任单位|责任部门|主责单位|主责部门|负责单位|负责部门|"
-    r"配合单位|配合部门|参与单位|参与部门|参加单位|协办单位|协助单位|协同单位)[：:]\s*(?P<names>[^；;。）)\n]+)"
+    rf"配合单位|配合部门|参与单位|参与部门|参加单位|协办单位|协助单位|协同单位)[：:]\s*"
+    # "责任单位：A（牵头单位）；B（配合单位）": a run after ； still belongs when it carries a mark.
+    rf"(?P<names>{NAME_RUN}(?:[；;]{NAME_RUN}?{ROLE_MARK_TEXT.replace('?P<role>', '?:')})*)"
 )
+LIST_SEPARATOR_CLAUSE = re.compile(r"[，,；;](?![^（(]*[）)])")
 LEAD_CLAUSE = re.compile(r"^由?(?P<names>.+?)(?:共同)?(?:牵头负责|牵头|主责|负责)$")
 PARTNER_CLAUSE = re.compile(r"^(?P<names>.+?)(?:等单位|等部门)?(?:按职责)?(?:配合|参与|参加|协办|协助|协同)$")
-TRAILING_NOTE = re.compile(r"[（(](?P<inner>[^（）()]{2,150})[）)][。；;]?$")
+TRAILING_NOTE = re.compile(r"[（(](?P<inner>(?:[^（）()]|[（(][^（）()]{1,30}[）)]){2,150})[）)][。；;]?$")
 CLOSING_SENTENCE = re.compile(r"(?:^|[。；，,])(?P<inner>由[^。；]{2,120}?(?:牵头|负责)[^。；]{0,80})。?$")
 NOT_A_NAME = re.compile(r"[。：:]|^(各|有关|相关)?(单位|部门)$")
 MAX_NAME_CHARS = 30
@@ -88,24 +102,78 @@ def _parse_agencies(flat: str) -> Units:
     labelled = parse_unit_labels(flat)
     if labelled[0]:
         return labelled
-    inner = flat.strip().strip("（()）。")
-    return parse_duty_clauses(inner)
+    return parse_duty_clauses(_unwrap(flat))
+
+
+@dataclass(frozen=True)
+class MarkedList:
+    """An agency list read by the small grammar  list := name (separator name)* ;
+    name := text [（role）]. Bracketed role marks ("A（牵头）", "B（配合单位）") say who leads
+    and who assists; the names without a mark are returned apart, for the caller's context
+    (a label such as "责任单位：", or the other marks) to assign."""
+    lead: tuple[str, ...] = ()
+    partner: tuple[str, ...] = ()
+    unmarked: tuple[str, ...] = ()
+
+    @property
+    def marked(self) -> bool:
+        return bool(self.lead or self.partner)
+
+    def units(self, unmarked_lead: bool) -> Units:
+        """Lead and partners, the unmarked names joining the leads or the partners."""
+        lead = self.lead + (self.unmarked if unmarked_lead else ())
+        partner = self.partner + (() if unmarked_lead else self.unmarked)
+        return _unique(lead), _unique(name for name in partner if name not in lead)
+
+    def default_units(self) -> Units:
+        """A marked lead makes the others partners ("A（牵头）、B、C"); marked partners only
+        make the others leads ("A、B（配合）")."""
+        return self.units(unmarked_lead=not self.lead)
+
+
+def parse_marked_list(names: str) -> MarkedList:
+    lead: list[str] = []
+    partner: list[str] = []
+    unmarked: list[str] = []
+    for item in LIST_SEPARATOR.split(names.strip()):
+        mark = ROLE_MARK.search(item)
+        name = item[:mark.start()] if mark else item
+        parts = _split(name)
+        if not parts:
+            continue
+        if not mark:
+            unmarked += parts
+        elif re.match(LEAD_ROLE, mark.group("role")):
+            lead += parts
+        else:
+            partner += parts
+    return MarkedList(tuple(lead), tuple(partner), tuple(unmarked))
 
 
 def parse_unit_labels(text: str) -> Units:
-    """"牵头单位：A；配合单位：B、C" or "责任单位：A、B、C" (the first responsible unit leads)."""
+    """"牵头单位：A；配合单位：B、C", "责任单位：A、B、C" (the first responsible unit leads) and
+    "责任单位：A（牵头）、B、C" (the marks decide)."""
     lead: list[str] = []
     partner: list[str] = []
     responsible: list[str] = []
     for match in UNIT_LABEL.finditer(text):
-        names = list(_split(match.group("names")))
+        listed = parse_marked_list(match.group("names"))
         label = match.group("label")
+        if label.startswith(("责任", "负责")):
+            # "责任单位：A（牵头）、B" or "责任单位：A牵头，B、C配合": the marks or verbs decide, not the order
+            duty_lead, duty_partner = parse_duty_clauses(match.group("names"))
+            if duty_lead:
+                lead += duty_lead
+                partner += duty_partner
+                continue
+        lead += listed.lead
+        partner += listed.partner
         if label.startswith(("牵头", "主责")):
-            lead += names
+            lead += listed.unmarked
         elif label.startswith(("责任", "负责")):
-            responsible += names
+            responsible += listed.unmarked
         else:
-            partner += names
+            partner += listed.unmarked
     if not lead and responsible:
         lead, responsible = responsible[:1], responsible[1:]
     partner = responsible + partner
@@ -113,22 +181,51 @@ def parse_unit_labels(text: str) -> Units:
 
 
 def parse_duty_clauses(text: str) -> Units:
-    """"A、B牵头，C、D配合" / "由A负责" / "A牵头负责，B等单位参与" — clauses split at ，；."""
+    """"A、B牵头，C、D配合" / "由A负责" / "A牵头负责，B等单位参与" / "A（牵头）、B、C" —
+    clauses split at ，；."""
     lead: list[str] = []
     partner: list[str] = []
-    for clause in re.split(r"[，,；;]", text):
+    unmarked: list[str] = []
+    for clause in LIST_SEPARATOR_CLAUSE.split(text):
         clause = clause.strip()
-        if (match := LEAD_CLAUSE.match(clause)) and not PARTNER_CLAUSE.match(clause):
+        listed = parse_marked_list(clause)
+        if listed.marked:
+            lead += listed.lead
+            partner += listed.partner
+            unmarked += listed.unmarked
+        elif (match := LEAD_CLAUSE.match(clause)) and not PARTNER_CLAUSE.match(clause):
             lead += _split(match.group("names"))
         elif match := PARTNER_CLAUSE.match(clause):
             partner += _split(match.group("names"))
+        elif clause and HAS_ROLE_MARK.search(text) and (names := _split(clause)):
+            unmarked += names   # "A（牵头），B、C": the marks elsewhere assign these
         elif clause:
             return (), ()   # a clause that assigns no unit: this is prose, not a duty note
-    return _unique(lead), _unique([name for name in partner if name not in lead])
+    if unmarked and not (lead or partner):
+        return (), ()       # names and no role at all: not a duty note
+    return MarkedList(tuple(lead), tuple(partner), tuple(unmarked)).default_units()
+
+
+def _unwrap(text: str) -> str:
+    """"（A负责）。" → "A负责"; a closing bracket that belongs to a role mark stays."""
+    text = text.strip().rstrip("。；;")
+    if text[:1] in "（(" and text[-1:] in "）)" and _balanced(text[1:-1]):
+        text = text[1:-1]
+    return text.strip()
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += char in "（(" 
+        depth -= char in "）)"
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def _split(names: str) -> tuple[str, ...]:
-    cleaned = [re.sub(r"(等单位|等部门|等)$", "", name.strip()).removeprefix("由") for name in AGENCY_SEPARATOR.split(names)]
+    cleaned = [re.sub(r"(等单位|等部门|等)$", "", name.strip()).removeprefix("由") for name in LIST_SEPARATOR.split(names)]
     if any(NOT_A_NAME.search(name) or len(name) > MAX_NAME_CHARS for name in cleaned if name):
         return ()
     return tuple(name for name in cleaned if name)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from assistant.answers.common import Evidence
 from assistant.answers.comparison import answer_comparison
 from assistant.answers.document_facts import answer_document_fact
+from assistant.answers.finish import mark_status, with_status, without_empty_markup
 from assistant.answers.listing import answer_section_list
 from assistant.answers.refusal import refuse_unknown_place, refuse_unsupported
 from assistant.answers.responsibility import answer_responsibility, answer_reverse_responsibility
@@ -27,7 +28,9 @@ def compose_extractive(evidence: Evidence) -> Answer:
         result = builder(evidence)
         if result is not None:
             text, citations, abstained = result
-            return Answer(question=plan.question, text=text, citations=citations.items, retrieved=evidence.passages,
+            cited = with_status(citations.items, evidence.index.documents)
+            text = without_empty_markup(mark_status(text, cited, plan.language == "en"))
+            return Answer(question=plan.question, text=text, citations=cited, retrieved=evidence.passages,
                           abstained=abstained, standalone_question=plan.standalone)
     raise AssertionError("answer_with_sentences always answers")
 

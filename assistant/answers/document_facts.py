@@ -98,7 +98,8 @@ def _chunk_containing(index: PolicyIndex, source: str, needle: str) -> Chunk | N
 
 def _date_label(plan: QueryPlan, key: str) -> str:
     chinese = {"issued": "发文日期", "signed": "成文（落款）日期", "printed": "印发日期"}
-    return key if plan.language == "en" else chinese.get(key, key)
+    english = {"issued": "date", "signed": "signing date", "printed": "issue date"}   # 印发 = issued, not printed
+    return english.get(key, key) if plan.language == "en" else chinese.get(key, key)
 
 
 def _best_matching_documents(evidence: Evidence, infos: list, strict: bool = False) -> list:

@@ -34,12 +34,7 @@ def answer_responsibility(evidence: Evidence):
     wants_participants = bool(re.search(r"参加|参与|配合|participat|take part|involved", plan.standalone, re.I))
     lines = [_describe_record(plan, r, citations.cite(record_chunk(evidence, r)), wants_participants) for r in chosen]
     quotes = [f"> {r.text} {citations.cite(record_chunk(evidence, r))}" for r in chosen]
-    # The action's own passage (its heading and aims) comes after the 责任分工 line it is judged by.
-    actions = [(r, first_chunk_of(evidence.index, r.source, r.section_path)) for r in chosen]
-    context = [says(plan, f"{r.action}的工作内容见 {citations.cite(chunk)}。", f"What {r.action} covers: {citations.cite(chunk)}.")
-               for r, chunk in actions if chunk]
-    return "\n\n".join(lines) + "\n\n" + "\n>\n".join(quotes) + ("\n\n" + " ".join(context) if context else ""), \
-        citations, False
+    return "\n\n".join(lines) + "\n\n" + "\n>\n".join(quotes), citations, False
 
 
 MIN_RECORD_MATCH = 0.3
@@ -47,12 +42,6 @@ MIN_RECORD_MATCH = 0.3
 
 # Words that name the kind of item, not a particular one ("牵头哪些行动和工程").
 CATEGORY_WORDS = frozenset("行动 工程 项目 任务 重点 重点工程 提升行动 提升 措施 工作 科学 素质 科学素质".split())
-
-
-def first_chunk_of(index: PolicyIndex, source: str, path: tuple[str, ...]) -> Chunk | None:
-    """The passage that opens a section (its heading and introduction)."""
-    return next((c for c in index.chunks_by_source.get(source, []) if c.section_path[:len(path)] == path
-                 and c.kind == "text"), None)
 
 
 def _one_per_jurisdiction(records: list[ResponsibilityRecord]) -> list[ResponsibilityRecord]:

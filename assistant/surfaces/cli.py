@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from assistant.document_names import resolve_documents
 from assistant.settings import SettingsError, get_settings
 
 # Exit codes, the same for every command (and listed in --help):
@@ -49,6 +50,19 @@ def main(argv: list[str] | None = None) -> int:
     ask_cmd.add_argument("--doc", action="append", default=[], help="restrict to a document (file name, document id or title); repeatable",
                          metavar="DOC")
     ask_cmd.set_defaults(run=run_ask)
+
+    brief_cmd = commands.add_parser(
+        "brief", help="write a topic briefing (agencies, targets, measures, status) across the documents",
+        description="Build a briefing on TOPIC across every indexed document (or --docs): per jurisdiction and "
+                    "document the lead and participating agencies, targets, quoted measures and status, every fact "
+                    "cited. The topic is matched by meaning.")
+    brief_cmd.add_argument("topic", metavar="TOPIC")
+    brief_cmd.add_argument("--docs", nargs="+", default=None, metavar="DOC",
+                           help="only these documents (file name, id or title)")
+    brief_cmd.add_argument("--format", choices=("docx", "md", "pptx"), default="docx")
+    brief_cmd.add_argument("--out", type=Path, help="where to write it (default: 简报-TOPIC.FORMAT here; md without "
+                                                    "--out prints to the terminal)")
+    brief_cmd.set_defaults(run=run_brief)
 
     serve_cmd = commands.add_parser("serve", help="start the chat UI")
     serve_cmd.add_argument("--host")
@@ -156,21 +170,42 @@ def run_ask(args) -> int:
     return 0
 
 
-def resolve_documents(wanted: list[str], documents: dict) -> tuple[list[str], list[str]]:
-    """(file names of the documents the --doc values name, the values that name none).
+def run_brief(args) -> int:
+    from assistant.briefing import UnknownDocument, build_briefing
+    from assistant.engine import get_assistant
+    from assistant.index import IndexUnavailable
+    from assistant.surfaces.export import briefing_to_docx, briefing_to_markdown, briefing_to_pptx
 
-    A value may be what the error message lists for each document: its file name, its id or
-    its title (the title with or without 《》; a title shared by several documents names them all)."""
-    found, unknown = [], []
-    for name in wanted:
-        bare = name.strip().strip("《》").strip()
-        sources = [source for source, info in documents.items()
-                   if bare in (source, info.doc_id) or (info.title and bare == info.title.strip("《》").strip())]
-        if sources:
-            found += [source for source in sources if source not in found]
+    try:
+        assistant = get_assistant(get_settings())
+    except IndexUnavailable as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    try:
+        briefing = build_briefing(assistant, args.topic, args.docs)
+    except (UnknownDocument, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.format == "md" and args.out is None:
+        print(briefing_to_markdown(briefing))
+        return 0
+    out = args.out or Path(f"简报-{safe_file_stem(briefing.topic)}.{args.format}")
+    try:
+        if args.format == "md":
+            out.write_text(briefing_to_markdown(briefing), encoding="utf-8")
         else:
-            unknown.append(name)
-    return found, unknown
+            (briefing_to_docx if args.format == "docx" else briefing_to_pptx)(briefing, out)
+    except OSError as error:
+        print(f"error: cannot write {out}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    print(f"{out}  ({len(briefing.documents)} 份文件涉及 / documents on the topic, "
+          f"{len(briefing.not_covered)} 份未涉及 / not)")
+    return 0
+
+
+def safe_file_stem(text: str) -> str:
+    """A topic as part of a file name: no path separators or characters Windows forbids."""
+    return "".join("_" if ch in '\\/:*?"<>|' or ch.isspace() else ch for ch in text)[:40] or "topic"
 
 
 def run_serve(args) -> int:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from assistant.document_status import status_mark
 from assistant.english import english_list, english_name
 from assistant.files import write_atomically, write_bytes_atomically
 from assistant.markup import csv_safe_cell, unescape_markdown
@@ -34,7 +35,8 @@ TARGET_HEADERS = ["指标 / Indicator", "数值 / Value", "单位 / Unit", "年�
 DOCUMENT_HEADERS = ["标题 / Title", "文号 / Doc. no.", "发文单位 / Issuers", "地区 / Jurisdiction",
                     "层级 / Level", "状态 / Status", "日期 / Dates", "段落数 / Chunks"]
 DATE_NAMES = {"issued": "发文", "signed": "签署", "printed": "印发"}
-DATE_NAMES_EN = {"issued": "issued", "signed": "signed", "printed": "printed"}
+# 印发 is the act of issuing a document (the 版记's "…印发" line), not printing it.
+DATE_NAMES_EN = {"issued": "dated", "signed": "signed", "printed": "issued"}
 COMPARISON_HEADERS = ["指标 / Indicator", "年份 / Year", "单位 / Unit"]
 # Values our own metadata extractor writes (ingest/metadata.py), with their English.
 STATUS_EN = {"正式印发": "Issued (final)", "征求意见稿": "Draft for comments"}
@@ -80,7 +82,7 @@ def note_text(citation: Citation) -> str:
     """One note: 《title》（文号）, section path, then the cited passage."""
     number = f"（{citation.doc_number}）" if citation.doc_number else ""
     section = f" › {citation.section}" if citation.section else ""
-    return f"《{citation.title}》{number}{section}：“{' '.join(citation.text.split())}”"
+    return f"《{citation.title}》{status_mark(citation.status)}{number}{section}：“{' '.join(citation.text.split())}”"
 
 
 def replace_markers(text: str, numbers: dict[int, int], render) -> str:
@@ -368,3 +370,234 @@ def document_rows(documents: dict, chunk_counts: dict[str, int], language: str =
                      STATUS_EN.get(info.status, info.status) if english else info.status,
                      dates, str(chunk_counts.get(source, 0))])
     return rows
+
+
+# ------------------------------------------------------------------ topic briefing (assistant.briefing)
+# One briefing, three renderings with the same content and the same note numbers: Markdown,
+# DOCX on A4 (with the chart) and PPTX (a slide per jurisdiction, then the chart and the sources).
+
+TOPIC_TITLE = "专题简报：{topic}"
+NO_DUTIES = "文件未就此专题列出牵头或参加单位。"
+NOT_COVERED_HEADING = "未涉及该专题的文件"
+SLIDE_QUOTE_CHARS = 70
+SLIDE_TARGETS = 4
+SLIDE_MEASURES = 2
+NOTES_PER_SLIDE = 10
+
+
+def briefing_note(citation: Citation) -> str:
+    """One source note: 《title》（status）（文号） › section：“passage”."""
+    return note_text(citation)
+
+
+def _duty_line(duty) -> str:
+    partners = f"；参加：{'、'.join(duty.participating)}" if duty.participating else ""
+    return f"{duty.action}：牵头 **{'、'.join(duty.lead)}**{partners} [{duty.citation.number}]"
+
+
+def _target_cells(target) -> list[str]:
+    return [target.indicator, target.value, target.year or "—", f"[{target.citation.number}]"]
+
+
+def _document_heading(document) -> str:
+    number = f"（{document.doc_number}）" if document.doc_number else ""
+    return f"《{document.title}》{number}"
+
+
+def briefing_to_markdown(briefing) -> str:
+    lines = [f"# {TOPIC_TITLE.format(topic=briefing.topic)}", "", _generated_line(briefing.generated_at), "",
+             f"涉及该专题的文件 {len(briefing.documents)} 份；未涉及 {len(briefing.not_covered)} 份。", ""]
+    for place, documents in briefing.by_jurisdiction().items():
+        lines += [f"## {place}", ""]
+        for document in documents:
+            lines += [f"### {_document_heading(document)}", "", f"状态：**{document.status_text}**", ""]
+            lines += ["**牵头与参加单位**", ""]
+            lines += [f"- {_duty_line(duty)}" for duty in document.duties] or [f"- {NO_DUTIES}"]
+            lines.append("")
+            if document.targets:
+                lines += ["**目标指标**", "", "| 指标 | 目标值 | 年份 | 出处 |", "|---|---|---|---|"]
+                lines += ["| " + " | ".join(_target_cells(t)) + " |" for t in document.targets]
+                lines.append("")
+            if document.measures:
+                lines += ["**主要措施（原文）**", ""]
+                for measure in document.measures:
+                    lines += [f"> “{measure.text}” [{measure.citation.number}]", ">"]
+                lines[-1] = ""
+    unit, rows = briefing.comparable_targets()
+    if rows:
+        lines += [f"## 可比指标（单位：{unit}）", "", "| 地区 | 指标 | 目标值 | 年份 | 出处 |", "|---|---|---|---|---|"]
+        lines += [f"| {place} | {t.indicator} | {t.value} | {t.year or '—'} | [{t.citation.number}] |"
+                  for place, t in rows]
+        lines.append("")
+    if briefing.not_covered:
+        lines += [f"## {NOT_COVERED_HEADING}", ""]
+        lines += [f"- 《{title}》{f'（{place}）' if place else ''}" for title, place in briefing.not_covered]
+        lines.append("")
+    lines += [f"## {NOTES_HEADING}", ""]
+    lines += [f"[{c.number}] {briefing_note(c)}" for c in briefing.citations()]
+    lines.append("")
+    return "\n".join(lines)
+
+
+def briefing_to_docx(briefing, path: Path) -> Path:
+    """The briefing on A4: per jurisdiction and document the status, agencies, a targets table and
+    the quoted measures; then the chart of comparable figures and the numbered sources."""
+    import tempfile
+
+    from docx import Document
+    from docx.shared import Cm
+
+    from assistant.surfaces.chart import comparable_chart
+
+    document = Document()
+    _use_a4(document)
+    _use_chinese_font(document)
+    document.add_heading(TOPIC_TITLE.format(topic=briefing.topic), level=0)
+    document.add_paragraph(_generated_line(briefing.generated_at))
+    document.add_paragraph(f"涉及该专题的文件 {len(briefing.documents)} 份；未涉及 {len(briefing.not_covered)} 份。")
+    no_numbers: dict[int, int] = {}
+    for place, documents in briefing.by_jurisdiction().items():
+        document.add_heading(place, level=1)
+        for item in documents:
+            document.add_heading(_document_heading(item), level=2)
+            _add_inline(document.add_paragraph(), f"状态：**{item.status_text}**", no_numbers)
+            _add_inline(document.add_paragraph(), "**牵头与参加单位**", no_numbers)
+            for duty in item.duties or [None]:
+                paragraph = document.add_paragraph(style="List Bullet")
+                _add_inline(paragraph, _duty_line(duty) if duty else NO_DUTIES, _identity(briefing))
+            if item.targets:
+                _add_inline(document.add_paragraph(), "**目标指标**", no_numbers)
+                _add_table(document, ["| 指标 | 目标值 | 年份 | 出处 |"] +
+                           ["| " + " | ".join(_target_cells(t)) + " |" for t in item.targets], _identity(briefing))
+            if item.measures:
+                _add_inline(document.add_paragraph(), "**主要措施（原文）**", no_numbers)
+                for measure in item.measures:
+                    _add_inline(document.add_paragraph(style="Quote"), f"“{measure.text}” [{measure.citation.number}]",
+                                _identity(briefing))
+    with tempfile.TemporaryDirectory() as folder:
+        chart = comparable_chart(briefing, Path(folder) / "chart.png", width_inches=8.0, height_inches=4.0)
+        if chart:
+            unit, _ = briefing.comparable_targets()
+            document.add_heading(f"可比指标（单位：{unit}）", level=1)
+            document.add_picture(str(chart), width=Cm(16))
+    if briefing.not_covered:
+        document.add_heading(NOT_COVERED_HEADING, level=1)
+        for title, place in briefing.not_covered:
+            document.add_paragraph(f"《{title}》{f'（{place}）' if place else ''}", style="List Bullet")
+    document.add_heading(NOTES_HEADING, level=1)
+    for citation in briefing.citations():
+        document.add_paragraph(f"[{citation.number}] {briefing_note(citation)}")
+    path = Path(path)
+    document.save(str(path))
+    return path
+
+
+def _identity(briefing) -> dict[int, int]:
+    """Note markers keep their briefing-wide numbers (they are already numbered)."""
+    return {c.number: c.number for c in briefing.citations()}
+
+
+def briefing_to_pptx(briefing, path: Path) -> Path:
+    """A 16:9 deck: a title slide, one slide per jurisdiction (status, agencies, targets and
+    measures of each document, each marked [n]), the chart, and the numbered sources."""
+    import tempfile
+
+    from pptx import Presentation
+    from pptx.util import Inches, Pt
+
+    from assistant.surfaces.chart import comparable_chart
+
+    deck = Presentation()
+    deck.slide_width, deck.slide_height = Inches(13.333), Inches(7.5)
+    title_slide = deck.slides.add_slide(deck.slide_layouts[0])
+    title_slide.shapes.title.text = TOPIC_TITLE.format(topic=briefing.topic)
+    title_slide.placeholders[1].text = (f"{len(briefing.by_jurisdiction())} 个地区 · {len(briefing.documents)} 份文件\n"
+                                        f"{_generated_line(briefing.generated_at)}")
+    for place, documents in briefing.by_jurisdiction().items():
+        slide = deck.slides.add_slide(deck.slide_layouts[5])     # title only
+        slide.shapes.title.text = f"{place}：{briefing.topic}"
+        _fit_title(slide, Pt(30))
+        frame = slide.shapes.add_textbox(Inches(0.5), Inches(1.35), Inches(12.3), Inches(5.9)).text_frame
+        frame.word_wrap = True
+        lines = _jurisdiction_lines(documents)
+        heading, body = _slide_sizes(len(lines))
+        for number, (text, level) in enumerate(lines):
+            _slide_line(frame, text, heading if level == 0 else body, level=level, bold=level == 0, first=number == 0)
+    with tempfile.TemporaryDirectory() as folder:
+        chart = comparable_chart(briefing, Path(folder) / "chart.png", width_inches=11.5, height_inches=5.2)
+        if chart:
+            slide = deck.slides.add_slide(deck.slide_layouts[5])
+            unit, _ = briefing.comparable_targets()
+            slide.shapes.title.text = f"可比指标（单位：{unit}）"
+            _fit_title(slide, Pt(30))
+            picture = slide.shapes.add_picture(str(chart), Inches(0.6), Inches(1.3), height=Inches(5.9))
+            if picture.width > Inches(12.1):
+                ratio = Inches(12.1) / picture.width
+                picture.width, picture.height = Inches(12.1), int(picture.height * ratio)
+    citations = briefing.citations()
+    for start in range(0, len(citations), NOTES_PER_SLIDE):
+        slide = deck.slides.add_slide(deck.slide_layouts[5])
+        slide.shapes.title.text = NOTES_HEADING
+        _fit_title(slide, Pt(26))
+        frame = slide.shapes.add_textbox(Inches(0.5), Inches(1.2), Inches(12.3), Inches(6.0)).text_frame
+        frame.word_wrap = True
+        for offset, citation in enumerate(citations[start:start + NOTES_PER_SLIDE]):
+            _slide_line(frame, f"[{citation.number}] {_shorten(briefing_note(citation), 150)}", Pt(10), first=offset == 0)
+    path = Path(path)
+    deck.save(str(path))
+    return path
+
+
+def _jurisdiction_lines(documents) -> list[tuple[str, int]]:
+    """(text, level) lines of one jurisdiction's slide: each document, then its facts."""
+    lines: list[tuple[str, int]] = []
+    for item in documents:
+        lines.append((f"{_document_heading(item)} · {item.status_text}", 0))
+        for duty in item.duties[:2] or [None]:
+            if duty is None:
+                lines.append((NO_DUTIES, 1))
+                continue
+            partners = f"；参加：{_shorten('、'.join(duty.participating), 40)}" if duty.participating else ""
+            lines.append((f"牵头：{'、'.join(duty.lead)}{partners} [{duty.citation.number}]", 1))
+        for target in item.targets[:SLIDE_TARGETS]:
+            year = f"（{target.year}年）" if target.year else ""
+            lines.append((f"目标：{target.indicator} {target.value}{year} [{target.citation.number}]", 1))
+        for measure in item.measures[:SLIDE_MEASURES]:
+            lines.append((f"“{_shorten(measure.text, SLIDE_QUOTE_CHARS)}” [{measure.citation.number}]", 1))
+    return lines
+
+
+def _slide_sizes(line_count: int):
+    """(document line, fact line) font sizes: as large as the slide's lines allow."""
+    from pptx.util import Pt
+
+    if line_count <= 7:
+        return Pt(22), Pt(18)
+    if line_count <= 11:
+        return Pt(18), Pt(15)
+    return Pt(15), Pt(12)
+
+
+def _fit_title(slide, size) -> None:
+    from pptx.util import Inches
+
+    shape = slide.shapes.title
+    shape.left, shape.top, shape.width, shape.height = Inches(0.5), Inches(0.3), Inches(12.3), Inches(0.9)
+    for paragraph in shape.text_frame.paragraphs:
+        for run in paragraph.runs:
+            run.font.size = size
+            run.font.bold = True
+
+
+def _slide_line(frame, text: str, size, level: int = 0, bold: bool = False, first: bool = False) -> None:
+    paragraph = frame.paragraphs[0] if first else frame.add_paragraph()
+    paragraph.level = level
+    run = paragraph.add_run()
+    run.text = ("• " if level else "") + text
+    run.font.size = size
+    run.font.bold = bold
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"

@@ -2,9 +2,14 @@
 and the reduced glossary that keeps only overrides and terms of art."""
 from __future__ import annotations
 
+import functools
+import re
+from pathlib import Path
+
 import pytest
 
-from assistant.gazetteer import make_place, place_by_full_name
+from assistant.gazetteer import find_places, make_place, place_by_full_name
+from ingest.variants import simplified_view as simplified
 from assistant.glossary import load_glossary
 from assistant.naming import english_name as gloss
 from assistant.naming import english_terms as english_matches
@@ -84,7 +89,8 @@ def test_agencies_are_composed_from_level_and_body(chinese, english):
     assert english_agency(chinese) == english
 
 
-@pytest.mark.parametrize("chinese", ["县商科工信局", "市文旅广体局", "县某某中心", "国务院", "科学普及", ""])
+# (县商科工信局 and 市文旅广体局 are composed from their short forms since issue 18: see below.)
+@pytest.mark.parametrize("chinese", ["县茶马古道办", "县某某中心", "国务院", "科学普及", ""])
 def test_agency_with_an_unknown_body_is_left_in_chinese(chinese):
     assert english_agency(chinese) == ""
 
@@ -126,7 +132,7 @@ def test_gloss_falls_back_on_composed_names():
     assert gloss("县教育局") == "County Education Bureau"
     assert gloss("新晃侗族自治县") == "Xinhuang Dong Autonomous County"
     assert gloss("科普") == "science popularization"       # a term of art from the glossary
-    assert gloss("县商科工信局") == ""                      # nothing general to compose it from
+    assert gloss("县茶马古道办") == ""                      # nothing general to compose it from
 
 
 def test_glossary_keeps_only_overrides_and_terms_of_art():
@@ -162,3 +168,85 @@ def test_a_province_that_only_begins_a_new_areas_name_is_not_the_place_meant():
     new_area = make_place("湖南湘江新区", "new_area", ("湖南省",))
     found = find_places_english("What is the target of Hunan Xiangjiang New Area?", [new_area])
     assert [m.place for m in found] == [new_area]
+
+
+# ---------------------------------------------------------------- the fixtures' agency names (issue 18)
+# Names from documents that are not among the five bundled ones: every name is either composed
+# from meaning — vocabulary words plus the pinyin of a place it names — or left in Chinese.
+# Never a half-transliteration ("Shangke Gongxinju", "Peixun industrial workers").
+
+FIXTURE_DOCS = Path(__file__).resolve().parents[2] / "evals" / "fixtures" / "docs"
+# words naming.py writes itself (its templates for offices and the youth league)
+CONNECTIVES = {"of", "the", "and", "for", "on", "CPC", "General", "Office", "relevant", "departments", "Committee",
+               "Communist", "Youth", "League"}
+
+
+@functools.lru_cache(maxsize=1)
+def fixture_agency_names() -> tuple[str, ...]:
+    from ingest.load import load_file
+    from ingest.pipeline import parse_document
+
+    names = set()
+    for path in sorted(FIXTURE_DOCS.iterdir()):
+        document = parse_document(load_file(path), None, 400)
+        names.update(document.info.issuers)
+        for record in document.records:
+            names.update(record.lead_agencies + record.participating_agencies)
+    return tuple(sorted(names))
+
+
+@functools.lru_cache(maxsize=1)
+def vocabulary_words() -> frozenset[str]:
+    import tomllib
+
+    from assistant.naming import TERMS_PATH
+
+    terms = tomllib.loads(TERMS_PATH.read_text(encoding="utf-8"))
+    english = [value for table in terms.values() for value in table.values()]
+    english += [term.en for term in load_glossary() if term.en]
+    return frozenset(word for text in english for word in re.findall(r"[A-Za-z][A-Za-z'-]*", text))
+
+
+def test_fixture_agency_names_are_composed_from_meaning_or_left_in_chinese():
+    from assistant.english import english_name
+
+    names = fixture_agency_names()
+    assert len(names) > 100
+    composed = 0
+    for name in names:
+        english = english_name(name)
+        if english == name:
+            continue                      # no English known: the Chinese name, not a transliteration
+        assert not re.search(r"[\u4e00-\u9fff]", english), (name, english)
+        places = {w for p in find_places(simplified(name)) for w in re.findall(r"[A-Za-z'-]+", english_place(p.place.name))}
+        unknown = [w for w in re.findall(r"[A-Za-z][A-Za-z'-]*", english)
+                   if w not in vocabulary_words() | places | CONNECTIVES]
+        assert not unknown, (name, english, unknown)
+        composed += 1
+    assert composed >= 0.8 * len(names)
+
+
+@pytest.mark.parametrize("chinese,english", [
+    ("市文旅广体局", "Municipal Culture, Tourism, Radio and Television and Sports Bureau"),
+    ("县商科工信局", "County Commerce, Science and Technology and Industry and Information Technology Bureau"),
+    ("县教体局", "County Education and Sports Bureau"),
+    ("区文体旅局", "District Culture, Sports and Tourism Bureau"),
+    ("市衛生健康委", "Municipal Health Commission"),
+    ("新区卫生健康局", "New Area Health Bureau"),
+])
+def test_abbreviated_and_traditional_bodies_are_composed_from_their_parts(chinese, english):
+    assert english_agency(chinese) == english
+
+
+@pytest.mark.parametrize("chinese", ["培训产业工人", "5年内县、乡（镇）两级组织", "县委党校（中方行政学院）", "厅科技人才与科普处"])
+def test_a_name_with_no_known_english_stays_chinese(chinese):
+    from assistant.english import english_name
+
+    assert english_name(chinese) == chinese
+
+
+def test_yinfa_is_issued_not_printed():
+    from assistant.surfaces.export import DATE_NAMES_EN
+
+    assert DATE_NAMES_EN["printed"] == "issued"
+    assert "printed" not in DATE_NAMES_EN.values()

@@ -208,7 +208,8 @@ def test_masthead_issuer_trial_status_and_printing_office_is_not_an_issuer():
     assert info.issuers == ("示例市科学技术局",)
     assert info.status == "试行"
     assert info.dates == {"printed": "2031-04-02"}
-    assert missing_fields(info) == ["jurisdiction"]   # a fictitious place: the gazetteer has no such division
+    # A place the gazetteer has no division for is still named by its own issuer (issue 18).
+    assert (info.jurisdiction, info.level, missing_fields(info)) == ("示例市", "市级", [])
 
 
 def test_joint_signature_above_the_date_names_every_issuer():
@@ -243,3 +244,39 @@ def test_a_draft_mark_on_its_own_line():
 ])
 def test_doc_number_layouts(head, number):
     assert info_of(head).doc_number == number
+
+
+# ---------------------------------------------------------------- a place the gazetteer lacks
+
+@pytest.mark.parametrize(("issuer", "place", "level"), [
+    ("石梁县人民政府办公室", "石梁县", "县级"),
+    ("中共石梁县委办公室", "石梁县", "县级"),
+    ("石梁县科学技术协会", "石梁县", "县级"),
+    ("青禾区教育局", "青禾区", "区级"),
+    ("云岫市人民政府", "云岫市", "市级"),
+])
+def test_jurisdiction_from_an_issuer_the_gazetteer_lacks(issuer, place, level):
+    from ingest.metadata import extract_info
+
+    text = f"{place}全民科学素质行动实施方案\n\n一、总体要求\n\n全面提升公民科学素质。\n\n{issuer}\n\n2024年3月1日"
+    info = extract_info("plan.txt", text, {})
+    assert (info.jurisdiction, info.level) == (place, level)
+
+
+def test_title_alone_names_an_unlisted_county_when_the_body_speaks_for_a_county():
+    from ingest.metadata import extract_info
+
+    county = extract_info("a.txt", "石梁县科普工作要点\n\n全县各乡镇要加强科普工作。", {})
+    assert county.jurisdiction == "石梁县"
+    prose = extract_info("b.txt", "石梁县科普工作要点\n\n全省各地要加强科普工作。", {})
+    assert prose.jurisdiction == ""          # the body speaks for a province: no guess
+
+
+def test_questions_about_an_unlisted_county_go_to_it():
+    from assistant.query import find_jurisdictions
+    from ingest.metadata import DocumentInfo
+
+    documents = {"shiliang.txt": DocumentInfo("shiliang.txt", "shiliang", "石梁县科普方案", jurisdiction="石梁县"),
+                 "chenzhou.txt": DocumentInfo("chenzhou.txt", "chenzhou", "郴州市科普方案", jurisdiction="郴州市")}
+    assert find_jurisdictions("石梁县的老年人行动由谁牵头？", documents)[0] == ["石梁县"]
+    assert find_jurisdictions("石梁的青少年行动呢", documents)[0] == ["石梁县"]

@@ -128,3 +128,99 @@ def test_only_responsibility_chunks_become_records(parsed_seeds):
     chunks = parsed_seeds["003"].chunks
     assert len(records_from_chunks(chunks)) == sum(c.kind == "responsibility" for c in chunks) == 9
     assert records_from_chunks([c for c in chunks if c.kind == "text"]) == []
+
+
+# ---------------------------------------------------------------- inline role marks, as a family
+# Every way a plan marks roles inside one agency list, crossed with names (some with their
+# own brackets), separators, bracket widths, labels and closing punctuation.
+
+import itertools
+import random
+
+NAMES = ["县教育局", "县科协", "团县委", "县妇联", "市文旅广体局", "县委党校（中方行政学院）", "区卫生健康局",
+         "市生态环境局中方分局", "县商科工信局", "州民宗委"]
+LEAD_MARKS = ["牵头", "牵头单位", "牵头部门", "负责", "主责"]
+PARTNER_MARKS = ["配合", "配合单位", "参与", "协助", "参加"]
+SEPARATORS = ["、", "，", " "]   # "；" closes a label's list; see the named cases below
+BRACKETS = [("（", "）"), ("(", ")")]
+LABELS = ["责任单位：", "责任部门：", "", "负责单位："]
+ENDS = ["", "。", "；"]
+
+
+def _mark(name: str, role: str, brackets: tuple[str, str]) -> str:
+    return f"{name}{brackets[0]}{role}{brackets[1]}"
+
+
+def _variants(seed: int, n: int = 400):
+    """(text, lead, partners) triples, drawn reproducibly from the family."""
+    rng = random.Random(seed)
+    for _ in range(n):
+        names = rng.sample(NAMES, rng.randint(2, 5))
+        lead_count = rng.randint(1, len(names) - 1)
+        lead, partners = names[:lead_count], names[lead_count:]
+        brackets, sep, label, end = rng.choice(BRACKETS), rng.choice(SEPARATORS), rng.choice(LABELS), rng.choice(ENDS)
+        form = rng.randrange(6)
+        if form == 0:       # A（牵头）、B（牵头）、C、D — marked leads, the rest take part
+            items = [_mark(n, rng.choice(LEAD_MARKS), brackets) for n in lead] + partners
+            text = label + sep.join(items)
+        elif form == 1:     # A、B、C（配合）、D（配合） — marked partners, the rest lead
+            items = lead + [_mark(n, rng.choice(PARTNER_MARKS), brackets) for n in partners]
+            text = label + sep.join(items)
+        elif form == 2:     # every unit marked, in any order
+            items = [_mark(n, rng.choice(LEAD_MARKS), brackets) for n in lead] + \
+                    [_mark(n, rng.choice(PARTNER_MARKS), brackets) for n in partners]
+            rng.shuffle(items)
+            position = {name: next(k for k, i in enumerate(items) if i.startswith(name + brackets[0])) for name in names}
+            lead, partners = sorted(lead, key=position.get), sorted(partners, key=position.get)
+            text = label + sep.join(items)
+        elif form == 3:     # A、B牵头，C、D配合 — clause verbs
+            text = f"{'、'.join(lead)}{rng.choice(['牵头', '负责', '牵头负责'])}，{'、'.join(partners)}{rng.choice(['配合', '参与', '等单位参与'])}"
+        elif form == 4:     # 责任单位：A牵头，B、C配合 — verbs after a label
+            text = f"{label or '责任单位：'}{'、'.join(lead)}{rng.choice(['牵头', '负责'])}，{'、'.join(partners)}配合"
+        else:               # （A牵头，B配合） wrapped as a closing note
+            text = f"{brackets[0]}{'、'.join(lead)}{rng.choice(['牵头', '负责'])}，{'、'.join(partners)}配合{brackets[1]}"
+        yield text + end, tuple(lead), tuple(partners)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_inline_role_marks_family(seed):
+    failures = [(text, parse_agencies(text), (lead, partners)) for text, lead, partners in _variants(seed)
+                if parse_agencies(text) != (lead, partners)]
+    assert not failures, failures[:5]
+
+
+@pytest.mark.parametrize(("text", "lead", "participating"), [
+    ("责任单位：县教育局（牵头）、县科协、团县委、县妇联", ("县教育局",), ("县科协", "团县委", "县妇联")),
+    ("县教育局（牵头单位）", ("县教育局",), ()),
+    ("县教育局、县科协（配合）", ("县教育局",), ("县科协",)),
+    ("县教育局牵头，县科协、团县委配合", ("县教育局",), ("县科协", "团县委")),
+    ("（县教育局负责）", ("县教育局",), ()),
+    ("责任单位：县教育局（牵头单位）；县科协（配合单位）", ("县教育局",), ("县科协",)),
+    ("责任单位：县委党校（中方行政学院）（牵头）、县科协", ("县委党校（中方行政学院）",), ("县科协",)),
+    ("责任单位：县教育局、县科协；完成时限：2025年底", ("县教育局",), ("县科协",)),
+    ("责任单位：厅农村科技处牵头，省民族宗教委、省科协、有关州（市）科技局配合。", ("厅农村科技处",),
+     ("省民族宗教委", "省科协", "有关州（市）科技局")),
+])
+def test_named_members_of_the_family(text, lead, participating):
+    assert parse_agencies(text) == (lead, participating)
+
+
+@pytest.mark.parametrize("prose", [
+    "今年开展了很多活动，县科协牵头", "加强组织领导（各地负责）", "（2021—2025年）", "（试行）",
+    "县教育局、县科协", "强化宣传，营造氛围",
+])
+def test_prose_and_bare_lists_assign_nobody(prose):
+    assert parse_agencies(prose) == ((), ())
+
+
+def test_a_marked_unit_line_in_a_document_becomes_one_record(tmp_path):
+    from ingest.load import load_file
+    from ingest.pipeline import parse_document
+
+    path = tmp_path / "plan.txt"
+    path.write_text("石梁县青少年科技教育实施方案\n\n一、主要任务\n\n（一）开展青少年科技教育\n\n"
+                    "组织中小学生参加科技竞赛。\n\n责任单位：县教育局（牵头）、县科协、团县委、县妇联\n", encoding="utf-8")
+    (record,) = parse_document(load_file(path), None, 400).records
+    assert record.lead_agencies == ("县教育局",)
+    assert record.participating_agencies == ("县科协", "团县委", "县妇联")
+    assert record.action == "（一）开展青少年科技教育"
