@@ -11,7 +11,8 @@ from assistant.types import Answer
 def source_line(citation) -> str:
     number = f"（{citation.doc_number}）" if citation.doc_number else ""
     section = f" › {citation.section}" if citation.section else ""
-    return f"[{citation.number}] {citation.title}{number}{section} — {citation.source}"
+    scan = "（扫描件 OCR 识别文本 / OCR text）" if getattr(citation, "ocr", False) else ""
+    return f"[{citation.number}] {citation.title}{number}{section} — {citation.source}{scan}"
 
 
 def answer_with_sources(answer: Answer) -> str:

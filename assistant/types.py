@@ -24,12 +24,13 @@ class Citation:
     text: str                   # the cited passage
     start: int                  # span in the cleaned document
     end: int
+    ocr: bool = False           # the passage was read from a scan by OCR
 
     @classmethod
     def from_passage(cls, number: int, passage: Passage) -> Citation:
         chunk = passage.chunk
         return cls(number, chunk.chunk_id, chunk.source, chunk.title, chunk.doc_number, chunk.jurisdiction,
-                   chunk.section, chunk.text, chunk.start, chunk.end)
+                   chunk.section, chunk.text, chunk.start, chunk.end, getattr(chunk, "ocr", False))
 
 
 @dataclass
