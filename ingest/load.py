@@ -47,7 +47,7 @@ from ingest.readers.docx_numbering import ParagraphNumbering, table_grid
 from ingest.readers.legacy_word import convert_legacy_word
 from ingest.readers.ocr import IMAGE_SUFFIXES, PageProgress, ocr_pdf_pages, read_image, report_pages_to
 from ingest.readers.ocr import reset_page_progress as _reset_page_progress
-from ingest.readers.spreadsheet import read_spreadsheet
+from ingest.readers.spreadsheet import OLE_MAGIC, read_spreadsheet
 from ingest.tables import TableData, caption_candidate, layout_paragraphs, make_filled_table, make_table
 
 SPREADSHEET_SUFFIXES: frozenset[str] = frozenset({".xlsx", ".xls", ".ods"})
@@ -467,6 +467,8 @@ def _read_docx(data: bytes) -> ReadResult:
     import docx
     from docx.table import Table
 
+    if data.startswith(OLE_MAGIC):
+        raise LoadError("docx document is encrypted (password required); save it without a password")
     try:
         document = docx.Document(io.BytesIO(data))
         numbering = ParagraphNumbering(document)

@@ -71,7 +71,11 @@ def engine():
     global _engine
     with _engine_lock:
         if _engine is None:
-            from rapidocr_onnxruntime import RapidOCR
+            try:
+                from rapidocr_onnxruntime import RapidOCR
+            except ImportError as err:   # OpenCV needs the system's libGL on a server without a desktop
+                raise LoadError(f"the OCR engine cannot start ({short(err)}); on Debian/Ubuntu: "
+                                "apt-get install libgl1 libglib2.0-0") from err
             _engine = RapidOCR()
         return _engine
 

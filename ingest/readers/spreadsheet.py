@@ -14,10 +14,15 @@ import io
 from ingest.readers.base import Loaded, LoadError, short
 from ingest.tables import TableData, caption_candidate, fill_merged, make_filled_table
 
+# Excel and Word write a password-protected .xlsx/.docx as an OLE compound file, not a zip.
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
 
 def read_spreadsheet(data: bytes, kind: str) -> Loaded:
     from python_calamine import CalamineWorkbook
 
+    if kind in ("xlsx", "ods") and data.startswith(OLE_MAGIC):
+        raise LoadError(f"{kind} workbook is encrypted (password required); save it without a password")
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = [(name, workbook.get_sheet_by_name(name)) for name in workbook.sheet_names]
