@@ -70,17 +70,26 @@ def main() -> None:
     images = [render(lines, args.font) for lines in pages]
     engine()   # model loading is not OCR time
     errors = total = kept_brackets = 0
-    started = time.perf_counter()
+    confusions: dict[tuple[str, str], int] = {}
+    started, cpu_started = time.perf_counter(), time.process_time()
     for lines, image in zip(pages, images):
         truth = "".join("".join(lines).split())
         read = "".join(ocr_image(image).split())
         errors += edit_distance(truth, read)
+        import difflib
+        for op, a1, a2, b1, b2 in difflib.SequenceMatcher(None, truth, read, autojunk=False).get_opcodes():
+            if op != "equal":
+                key = (truth[a1:a2], read[b1:b2])
+                confusions[key] = confusions.get(key, 0) + 1
         total += len(truth)
         kept_brackets += read.startswith(lines[0])
     seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
     print(f"pages {len(pages)}  characters {total}  CER {errors / total:.4f}  "
           f"文号 with 〔〕 intact {kept_brackets}/{len(pages)}  {len(pages) / seconds:.2f} pages/s "
-          f"({seconds / len(pages):.1f} s/page)  font {Path(args.font).name}")
+          f"({seconds / len(pages):.1f} s/page wall, {cpu / len(pages):.1f} CPU s/page)  font {Path(args.font).name}")
+    worst = sorted(confusions.items(), key=lambda item: -item[1])[:15]
+    print("most frequent differences (source → OCR):", "  ".join(f"{a or '∅'}→{b or '∅'}×{n}" for (a, b), n in worst))
 
 
 if __name__ == "__main__":

@@ -239,6 +239,14 @@ def test_image_file_is_read_by_ocr(tmp_path):
     assert "科普日活动" in raw.text and raw.ocr_text == raw.text
 
 
+def test_ascii_punctuation_from_ocr_becomes_full_width_next_to_chinese():
+    from ingest.readers.ocr import full_width_punctuation
+
+    assert full_width_punctuation('开展"科普进社区"活动,由县科协牵头(县教育局配合);到2025年,比例达到13%') == \
+        "开展“科普进社区”活动，由县科协牵头（县教育局配合）；到2025年，比例达到13%"
+    assert full_width_punctuation("Version 1.2, (draft)") == "Version 1.2, (draft)"
+
+
 def test_doc_number_brackets_misread_by_ocr_are_restored():
     from ingest.readers.ocr import fix_doc_numbers
 
