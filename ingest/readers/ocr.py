@@ -87,7 +87,7 @@ def ocr_image(image) -> str:
     array = np.asarray(image.convert("RGB"))[:, :, ::-1]   # RapidOCR expects OpenCV's BGR order
     result, _ = engine()(array)
     boxes = [(box, text) for box, text, score in (result or []) if text.strip() and float(score) >= MIN_CONFIDENCE]
-    return fix_doc_numbers("\n".join(full_width_punctuation(line) for line in _reading_order(boxes)))
+    return fix_doc_numbers(full_width_punctuation("\n".join(_reading_order(boxes))))
 
 
 _CJK = r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]"
@@ -95,14 +95,15 @@ _HALF_WIDTH = re.compile(rf"(?<={_CJK})\s?([,;:?!()])|([,;:?!()])\s?(?={_CJK})")
 _FULL_WIDTH = str.maketrans({",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"})
 
 
-def full_width_punctuation(line: str) -> str:
+def full_width_punctuation(text: str) -> str:
     """OCR models often return ASCII punctuation; next to Chinese it is the full-width mark the
-    document printed (，；：（）“”), which later stages and quotes expect."""
-    line = _HALF_WIDTH.sub(lambda m: (m[1] or m[2]).translate(_FULL_WIDTH), line)
-    if re.search(_CJK, line) and '"' in line:
-        quotes = iter("“”" * line.count('"'))
-        line = re.sub('"', lambda _: next(quotes), line)
-    return line
+    document printed (，；：（）“”), which later stages and quotes expect. Straight quotes
+    alternate “ ” over the whole page, since a quotation may wrap onto the next line."""
+    text = _HALF_WIDTH.sub(lambda m: (m[1] or m[2]).translate(_FULL_WIDTH), text)
+    if re.search(_CJK, text) and '"' in text:
+        quotes = iter("“”" * text.count('"'))
+        text = re.sub('"', lambda _: next(quotes), text)
+    return text
 
 
 def fix_doc_numbers(text: str) -> str:
