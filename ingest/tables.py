@@ -187,11 +187,21 @@ def make_filled_table(cells: list[list[str]], caption: str, ordinal: int) -> tup
         width = max(len(row) for row in grid)
         top, sub = (row + [""] * (width - len(row)) for row in grid[:2])
         headers = tuple(t if s in ("", t) else (s if not t else f"{t}·{s}") for t, s in zip(top, sub))
-        table = make_table([list(headers), *grid[2:]], caption, ordinal)
+        table = make_table([list(headers), *map(_once_across, grid[2:])], caption, ordinal)
         if table is not None and not table.headers:   # the joined header is a header, whatever its length
             table = TableData(table.caption, headers, table.rows[1:])
         return table, titles
+    if len(grid) > 1 and is_header_row(grid[0]):
+        grid = [grid[0], *map(_once_across, grid[1:])]
     return make_table(grid, caption, ordinal), titles
+
+
+def _once_across(row: list[str]) -> list[str]:
+    """A body cell merged across columns is said once: "一、基础工程" spanning the row, or one
+    text over 任务 and 内容, would otherwise repeat under every header (and name itself as the
+    lead). Figures are kept: two columns may really hold the same number."""
+    return [cell if i == 0 or cell != row[i - 1] or not cell or NUMBER_CELL.match(cell) else ""
+            for i, cell in enumerate(row)]
 
 
 def _spans_columns(row: list[str]) -> bool:

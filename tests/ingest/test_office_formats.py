@@ -62,6 +62,8 @@ def make_task_workbook(path: Path) -> Path:
     sheet.append([2, "建设乡村学校少年宫科普角", None, "县财政局"])
     sheet.merge_cells("C4:C5")
     sheet.append([3, "举办老年人智能技术培训", "县卫生健康局", "县民政局、县科协"])
+    sheet.append(["各项任务于2025年底前完成"])
+    sheet.merge_cells("A7:D7")                              # a note merged across the whole row
     targets = workbook.create_sheet("各乡镇目标")
     targets.append(["乡镇", "2025年公民具备科学素质比例"])
     targets.append(["丙镇", "12%"])
@@ -77,6 +79,8 @@ def test_workbook_sheets_become_table_rows_with_merged_cells_filled(tmp_path):
            "责任单位·牵头单位：县教育局；责任单位·配合单位：县财政局" in rows
     # the second sheet is indexed too, captioned by its sheet name
     assert "【各乡镇目标】乡镇：丙镇；2025年公民具备科学素质比例：12%" in rows
+    (note,) = [row for row in rows if "2025年底前完成" in row]
+    assert note.count("2025年底前完成") == 1                 # said once, not under every header
     leads = {r.action: (r.lead_agencies, r.participating_agencies) for r in document.records}
     assert leads["2. 建设乡村学校少年宫科普角"] == (("县教育局",), ("县财政局",))
     assert leads["3. 举办老年人智能技术培训"] == (("县卫生健康局",), ("县民政局", "县科协"))
