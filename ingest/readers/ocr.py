@@ -97,12 +97,14 @@ _FULL_WIDTH = str.maketrans({",": "，", ";": "；", ":": "：", "?": "？", "!"
 
 def full_width_punctuation(text: str) -> str:
     """OCR models often return ASCII punctuation; next to Chinese it is the full-width mark the
-    document printed (，；：（）“”), which later stages and quotes expect. Straight quotes
-    alternate “ ” over the whole page, since a quotation may wrap onto the next line."""
+    document printed (，；：（）“”), which later stages and quotes expect. Quotes alternate
+    over the whole page, since a quotation may wrap onto the next line."""
     text = _HALF_WIDTH.sub(lambda m: (m[1] or m[2]).translate(_FULL_WIDTH), text)
-    if re.search(_CJK, text) and '"' in text:
-        quotes = iter("“”" * text.count('"'))
-        text = re.sub('"', lambda _: next(quotes), text)
+    # The recognition model often returns “ for both quotes, or a straight one: quotes come in
+    # pairs in running text, so they alternate “ ” in reading order.
+    if re.search(_CJK, text) and re.search('["“”]', text):
+        quotes = iter("“”" * len(re.findall('["“”]', text)))
+        text = re.sub('["“”]', lambda _: next(quotes), text)
     return text
 
 
