@@ -18,6 +18,7 @@ from assistant.answers import Evidence, compose_extractive
 from assistant.query import QueryPlan, plan_query
 from assistant.retrieve import Passage
 from assistant.text import bilingual
+from assistant.versions import current_sources, version_notice
 
 CLOSEST_SENTENCES = 30      # how many sentences, closest in meaning, inform the choice of answer sentences
 EMPTY_QUESTION = bilingual("请输入一个问题。", "Please enter a question.")
@@ -54,7 +55,8 @@ def evidence_for(assistant, question: str, history: list[dict], filters: dict,
         return None
     standalone = _llm_rewrite(settings, text, history)
     plan = plan_query(text, history, index.documents, index.agency_names, standalone, index.segmenter)
-    sources = allowed_sources(index, plan, filters)
+    sources = current_sources(index, allowed_sources(index, plan, filters),
+                              named=[*plan.documents, *(filters.get("documents") or [])])
     timings["plan"] = _ms(started)
     started = time.perf_counter()
     passages = retrieve_for_plan(assistant.retriever, index, plan, sources, settings.top_k)
@@ -81,7 +83,7 @@ def compose(assistant, question: str, history: list[dict], filters: dict) -> Ite
     # Quoted passages are document text: shown as text, never as a link, image or tag.
     answer.text = searched_as(evidence.plan) + escape_quotes(answer.text)
     answer.retrieved = cited_first(answer, evidence.passages, index, settings.top_k)
-    answer.notice = " ".join(filter(None, [notice, answer.notice]))
+    answer.notice = " ".join(filter(None, [notice, answer.notice, version_notice(answer, index)]))
     answer.timings = timings
     timings["compose"] = _ms(started)
     if settings.llm_enabled and not answer.abstained:

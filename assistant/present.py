@@ -15,7 +15,8 @@ def source_line(citation, markdown: bool = False) -> str:
     text = escape_markdown if markdown else str
     number = f"（{text(citation.doc_number)}）" if citation.doc_number else ""
     section = f" › {text(citation.section)}" if citation.section else ""
-    return f"[{citation.number}] {text(cited_title(citation))}{number}{section} — {text(citation.source)}"
+    scan = "（扫描件 OCR 识别文本 / OCR text）" if getattr(citation, "ocr", False) else ""
+    return f"[{citation.number}] {text(cited_title(citation))}{number}{section} — {text(citation.source)}{scan}"
 
 
 def answer_with_sources(answer: Answer) -> str:

@@ -26,12 +26,13 @@ class Citation:
     end: int
     status: str = ""            # the document's status (DocumentInfo.status): "征求意见稿", "superseded" …
                                 # shown after the title by assistant.document_status.cited_title
+    ocr: bool = False           # the passage was read from a scan by OCR
 
     @classmethod
     def from_passage(cls, number: int, passage: Passage) -> Citation:
         chunk = passage.chunk
         return cls(number, chunk.chunk_id, chunk.source, chunk.title, chunk.doc_number, chunk.jurisdiction,
-                   chunk.section, chunk.text, chunk.start, chunk.end)
+                   chunk.section, chunk.text, chunk.start, chunk.end, getattr(chunk, "ocr", False))
 
 
 @dataclass

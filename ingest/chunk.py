@@ -45,6 +45,7 @@ class Chunk:
     end: int
     kind: str                         # "text", "responsibility" or "table_row"
     content_hash: str
+    ocr: bool = False                 # the passage was read from a page image by OCR (may hold misread characters)
 
     @property
     def section(self) -> str:
@@ -62,6 +63,7 @@ class Chunk:
             "doc_number": self.doc_number, "jurisdiction": self.jurisdiction,
             "section_path": PATH_SEPARATOR.join(self.section_path), "ordinal": self.ordinal,
             "start": self.start, "end": self.end, "kind": self.kind, "content_hash": self.content_hash,
+            "ocr": self.ocr,
         }
 
 

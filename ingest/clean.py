@@ -34,6 +34,13 @@ DATE_LINE_END = re.compile(r"\d{1,2}日印?发?$")
 PUNCTUATION_ONLY = re.compile(r"^[\s、，。；：,.;:·•\-—_]+$")
 # A line of its own naming the units of the item above it: "牵头单位：…；配合单位：…", "（责任单位：…）".
 UNIT_LINE = re.compile(r"^[（(]?(?:牵头|责任|主责|负责)(?:单位|部门)[：:]")
+# "— 3 —", "- 12 -", "第3页 共10页": a page number printed into the text of an exported file.
+PAGE_NUMBER_LINE = re.compile(r"^(?:[—–\-－―]+\s*\d{1,4}\s*[—–\-－―]+|第\s*\d{1,4}\s*页(?:\s*[，,]?\s*共\s*\d{1,4}\s*页)?)$")
+# A title set over two lines: the second half ends like a title ("…实施方案", "…（2021—2025年）").
+TITLE_TAIL = re.compile(r"(通知|方案|规划|要点|纲要|意见|办法|决定|计划|细则|规定|措施|清单)(（[^（）]{2,20}）|\([^()]{2,20}\))?$")
+ATTACHMENT_LINE = re.compile(r"^附\s*件\s*\d{0,2}[：:]?$")
+AGENCY_END = re.compile(r"(政府|办公室|办公厅|委员会|厅|局|委|部|协会|科协|文件)$")
+TITLE_ZONE_LINES = 15   # the head of a document, or of an attachment after its 附件 line
 MIN_WRAPPED_LINE = 40  # lines broken by a page-width wrap are long; headings and titles are short
 PROSE_MARK = re.compile(r"[，。；、]")
 
@@ -50,6 +57,7 @@ def clean_text(raw: str) -> CleanResult:
     lines = [line for line in lines if line]
     header = _header_fields(lines)
     lines, removed = _drop_page_chrome(lines)
+    lines = _join_wrapped_titles(lines)
     paragraphs = _rejoin_wrapped_lines(lines)
     return CleanResult("\n\n".join(paragraphs), header, tuple(removed))
 
@@ -71,11 +79,39 @@ def _drop_page_chrome(lines: list[str]) -> tuple[list[str], list[str]]:
         if FOOTER_START.match(line) and all(len(rest) < 80 for rest in lines[index:]):
             removed.extend(lines[index:])
             break
-        if PUNCTUATION_ONLY.match(line):
+        if PUNCTUATION_ONLY.match(line) or PAGE_NUMBER_LINE.match(line):
             removed.append(line)
         else:
             kept.append(line)
     return kept, removed
+
+
+def _join_wrapped_titles(lines: list[str]) -> list[str]:
+    """A title wrapped over two lines is one title: "XX县全民科学素质行动" + "实施方案（2021—2025年）".
+
+    Only in the head of the document or just after a 附件 line, and only when the first half
+    reads as the start of a title (short, no punctuation, not an agency or a 文号) and the
+    second half ends as a title does."""
+    out: list[str] = []
+    zone = TITLE_ZONE_LINES
+    for line in lines:
+        zone -= 1
+        if ATTACHMENT_LINE.match(line):
+            zone = 4
+        previous = out[-1] if out else ""
+        if (zone >= 0 and previous and _title_start(previous) and len(line) <= MIN_WRAPPED_LINE
+                and TITLE_TAIL.search(line) and not HEADING_START.match(line) and not PROSE_MARK.search(line)):
+            out[-1] = previous + line
+            continue
+        out.append(line)
+    return out
+
+
+def _title_start(line: str) -> bool:
+    return (4 <= len(line) <= MIN_WRAPPED_LINE and not PROSE_MARK.search(line) and not re.search(r"[：:。〔〕\[\]]", line)
+            and not TITLE_TAIL.search(line) and not AGENCY_END.search(line) and not HEADING_START.match(line)
+            and not ATTACHMENT_LINE.match(line) and not DATE_LINE_END.search(line) and not line.endswith(TITLE_SUFFIXES)
+            and " " not in line and not line.startswith(("（", "(", "【", "《")))
 
 
 def _rejoin_wrapped_lines(lines: list[str]) -> list[str]:

@@ -20,9 +20,12 @@ Decisions worth knowing:
   only when it is unambiguous; otherwise the file is refused rather than
   loaded as mojibake, because wrong characters would silently poison search
   and citations.
-* Directory walks skip hidden entries, ``manifest.toml`` and unsupported file
-  types; a file named explicitly is always attempted, so the user gets a reason
-  if it cannot be loaded.
+* Directory walks skip hidden entries and ``manifest.toml``; every other file
+  is either loaded or named with the reason it was not (unsupported type, no
+  text, too large, encrypted): nothing under an ingested folder is left out
+  silently.
+* Spreadsheets, scans (OCR) and old Word files have readers of their own in
+  ``ingest/readers/``; this module dispatches to them.
 """
 
 from __future__ import annotations
@@ -38,14 +41,25 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.tables import TableData, caption_candidate, layout_paragraphs, make_table
+from ingest.pages import strip_running_lines
+from ingest.readers.base import Loaded, LoadError
+from ingest.readers.docx_numbering import ParagraphNumbering, table_grid
+from ingest.readers.legacy_word import convert_legacy_word
+from ingest.readers.ocr import IMAGE_SUFFIXES, PageProgress, ocr_pdf_pages, read_image, report_pages_to
+from ingest.readers.ocr import reset_page_progress as _reset_page_progress
+from ingest.readers.spreadsheet import OLE_MAGIC, read_spreadsheet
+from ingest.tables import TableData, caption_candidate, layout_paragraphs, make_filled_table, make_table
 
-SUPPORTED_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".docx", ".pdf", ".html", ".htm"})
+SPREADSHEET_SUFFIXES: frozenset[str] = frozenset({".xlsx", ".xls", ".ods"})
+LEGACY_WORD_SUFFIXES: frozenset[str] = frozenset({".doc", ".wps"})
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset(
+    {".txt", ".md", ".docx", ".pdf", ".html", ".htm"} | SPREADSHEET_SUFFIXES | LEGACY_WORD_SUFFIXES | IMAGE_SUFFIXES)
 MAX_FILE_BYTES: int = 20 * 1024 * 1024
 
 _MB = 1024 * 1024
+MIN_TEXT_LAYER_CHARS = 5   # a page with less text than this is a scanned image (a stray page number at most)
 _MANIFEST_NAME = "manifest.toml"
-_ZIP_SUFFIXES = frozenset({".docx", ".xlsx"})
+_ZIP_SUFFIXES = frozenset({".docx", ".xlsx", ".ods"})
 
 
 @dataclass(frozen=True)
@@ -65,16 +79,14 @@ class RawDocument:
     encoding: str  # "utf-8", "utf-8-sig", "gb18030", "docx", "pdf", "html:utf-8" ...
     sha256: str  # hex digest of the file's bytes (used for incremental ingest)
     tables: tuple[TableData, ...] = ()  # tables read as tables (.docx, .pdf, .html); their rows are in ``text``
+    ocr_text: str = ""                  # the part of ``text`` read from page images by OCR ("" when none)
+    ocr_pages: int = 0                  # how many pages or images were read by OCR
 
 
 @dataclass(frozen=True)
 class LoadProblem:
     source: str  # file name
     reason: str  # one human sentence in English
-
-
-class LoadError(Exception):
-    """Raised by load_file; str(err) is the reason."""
 
 
 # --------------------------------------------------------------------------
@@ -91,9 +103,8 @@ def load_file(path: Path, limits: LoadLimits = LoadLimits()) -> RawDocument:
         _check_unpacked_size(data, limits.max_unpacked_bytes)
     if suffix == ".pdf":
         _check_page_count(data, limits.max_pages)
-    reader = _READERS[suffix]
-    text, encoding, tables = reader(data)
-    text = _normalise(text)
+    loaded = _read(suffix, data, limits)
+    text = _normalise(loaded.text)
     if not text.strip():
         raise LoadError("no text content")
     if len(text) > limits.max_chars:
@@ -103,10 +114,27 @@ def load_file(path: Path, limits: LoadLimits = LoadLimits()) -> RawDocument:
         source=path.name,
         path=path,
         text=text,
-        encoding=encoding,
+        encoding=loaded.encoding,
         sha256=hashlib.sha256(data).hexdigest(),
-        tables=tuple(tables),
+        tables=tuple(loaded.tables),
+        ocr_text=_normalise(loaded.ocr_text),
+        ocr_pages=loaded.pages,
     )
+
+
+def _read(suffix: str, data: bytes, limits: LoadLimits) -> Loaded:
+    if suffix in SPREADSHEET_SUFFIXES:
+        return read_spreadsheet(data, suffix.lstrip("."))
+    if suffix in IMAGE_SUFFIXES:
+        return read_image(data, limits.max_pages)
+    if suffix in LEGACY_WORD_SUFFIXES:
+        kind, converted = convert_legacy_word(data, suffix)
+        if kind == "docx":
+            loaded = Loaded(*_read_docx(converted))
+            return Loaded(loaded.text, f"{suffix.lstrip('.')}:soffice", loaded.tables)
+        return Loaded(converted, f"{suffix.lstrip('.')}:text")
+    result = _READERS[suffix](data)
+    return result if isinstance(result, Loaded) else Loaded(*result)
 
 
 def discover(paths: Iterable[Path]) -> list[Path]:
@@ -125,10 +153,13 @@ def discover_with_problems(paths: Iterable[Path]) -> tuple[list[Path], list[Load
     """``discover``, also returning what could not be walked (symlink loops, unreadable folders)."""
     found: dict[Path, Path] = {}
     problems: list[LoadProblem] = []
+    unsupported: list[tuple[Path, LoadProblem]] = []
     for path in map(Path, paths):
         if not path.exists() and not path.is_symlink():
             raise LoadError(f"path does not exist: {path}")
         candidates = _walk(path, problems) if path.is_dir() else [path]
+        if path.is_dir():
+            unsupported.extend(_unsupported_in(path))
         for candidate in candidates:
             if candidate.name == _MANIFEST_NAME:
                 continue
@@ -140,21 +171,28 @@ def discover_with_problems(paths: Iterable[Path]) -> tuple[list[Path], list[Load
                 reason = "symbolic link loop" if err.errno == errno.ELOOP else \
                     ("broken symbolic link" if candidate.is_symlink() else f"cannot read: {err.strerror or err}")
                 problems.append(LoadProblem(candidate.name, f"{reason} ({candidate})"))
+    named = set(found)   # a file also named explicitly gets its reason from loading, once
+    problems.extend(dict.fromkeys(problem for path, problem in unsupported if _resolved(path) not in named))
     return sorted(found.values()), problems
 
 
-def load_paths(paths: Iterable[Path], limits: LoadLimits = LoadLimits()) -> tuple[list[RawDocument], list[LoadProblem]]:
+def load_paths(paths: Iterable[Path], limits: LoadLimits = LoadLimits(),
+               on_ocr_page: PageProgress | None = None) -> tuple[list[RawDocument], list[LoadProblem]]:
     """Load everything under ``paths``; each unreadable file becomes a LoadProblem.
 
+    ``on_ocr_page(file name, pages done, pages)`` is told as each scanned page is read.
     Only a nonexistent input path raises (LoadError from ``discover``).
     """
     documents: list[RawDocument] = []
     files, problems = discover_with_problems(paths)
     for path in files:
+        token = report_pages_to(path.name, on_ocr_page)
         try:
             documents.append(load_file(path, limits))
         except LoadError as err:
             problems.append(LoadProblem(source=path.name, reason=str(err)))
+        finally:
+            _reset_page_progress(token)
     return documents, problems
 
 
@@ -179,6 +217,27 @@ def _walk(directory: Path, problems: list[LoadProblem]) -> list[Path]:
             if not name.startswith(".") and Path(name).suffix.lower() in SUPPORTED_SUFFIXES:
                 files.append(Path(root) / name)
     return files
+
+
+def _resolved(path: Path) -> Path | None:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):   # a symbolic link loop
+        return None
+
+
+def _unsupported_in(directory: Path) -> list[tuple[Path, LoadProblem]]:
+    """Every non-hidden file of a type no reader handles, named with the reason (nothing is silent)."""
+    problems = []
+    for root, dirnames, filenames in os.walk(directory):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for name in sorted(filenames):
+            suffix = Path(name).suffix.lower()
+            if name.startswith(".") or name == _MANIFEST_NAME or suffix in SUPPORTED_SUFFIXES:
+                continue
+            problems.append((Path(root) / name, LoadProblem(name, f"unsupported file type {suffix}" if suffix
+                                                            else "unsupported file type (no extension)")))
+    return problems
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -348,10 +407,10 @@ def _decode_guess(data: bytes) -> tuple[str, str] | None:
 # --------------------------------------------------------------------------
 
 
-Loaded = tuple[str, str, tuple[TableData, ...]]   # text, encoding label, tables
+ReadResult = tuple[str, str, tuple[TableData, ...]] | Loaded   # text, encoding label, tables (or a Loaded)
 
 
-def _read_plain(data: bytes) -> Loaded:
+def _read_plain(data: bytes) -> ReadResult:
     text, encoding = _decode_text(data)
     return text, encoding, ()
 
@@ -361,7 +420,7 @@ _MD_TABLE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?
 _MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 
 
-def _read_markdown(data: bytes) -> Loaded:
+def _read_markdown(data: bytes) -> ReadResult:
     """Markdown as the plain text it mostly is: heading marks and bold marks dropped, pipe
     tables read as tables. Lists are left alone, so the document's own numbering (1. / （一）)
     stays exactly as written — a Markdown renderer would turn "1." into an unnumbered item."""
@@ -396,35 +455,45 @@ def _md_cells(row: str) -> list[str]:
     return [_MD_EMPHASIS.sub(r"\2", cell.strip()) for cell in cells.split("|")]
 
 
-def _read_docx(data: bytes) -> Loaded:
+def _read_docx(data: bytes) -> ReadResult:
     """Body paragraphs and tables in document order; headers/footers are boilerplate.
 
     Each table row becomes its own paragraph "【表题】表头：值；…" (ingest.tables), the
-    caption being the paragraph just before the table.
+    caption being the paragraph just before the table (or the table's own title row).
+    Word's automatic numbering is rendered into the text ("一、", "（四）", "1.") and merged
+    cells are filled (ingest.readers.docx_numbering), so structure and records see what
+    the reader of the page sees.
     """
     import docx
     from docx.table import Table
 
+    if data.startswith(OLE_MAGIC):
+        raise LoadError("docx document is encrypted (password required); save it without a password")
     try:
         document = docx.Document(io.BytesIO(data))
+        numbering = ParagraphNumbering(document)
         blocks: list[str] = []
         tables: list[TableData] = []
         previous = ""
         for item in document.iter_inner_content():
             if isinstance(item, Table):
-                grid = _docx_grid(item)
+                grid = table_grid(item._tbl)
                 layout = layout_paragraphs(grid)
                 if layout is not None:   # a box around text, not data
                     blocks.extend(layout)
                     previous = layout[-1] if layout else previous
                     continue
-                table = _docx_table(grid, caption_candidate(previous), len(tables) + 1)
+                table, titles = make_filled_table(grid, caption_candidate(previous), len(tables) + 1)
+                blocks.extend(titles)
                 if table is not None:
                     tables.append(table)
                     blocks.extend(table.row_texts())
-            elif item.text.strip():
-                blocks.append(item.text)
-                previous = item.text
+            else:
+                label = numbering.label(item._p)
+                if item.text.strip():
+                    text = f"{label}{item.text.lstrip()}" if label else item.text
+                    blocks.append(text)
+                    previous = text
     except Exception as err:  # python-docx raises many types for damaged files
         raise LoadError(f"corrupt .docx: {_short(err)}") from err
     text = "\n\n".join(block.strip() for block in blocks if block.strip())
@@ -433,28 +502,11 @@ def _read_docx(data: bytes) -> Loaded:
     return text, "docx", tuple(tables)
 
 
-def _docx_grid(table) -> list[list[str]]:
-    """The cell grid of a Word table; a cell merged across columns keeps its text in its first column only."""
-    grid: list[list[str]] = []
-    for row in table.rows:
-        cells, previous = [], None
-        for cell in row.cells:
-            cells.append(cell.text if cell._tc is not previous else "")
-            previous = cell._tc
-        grid.append(cells)
-    return grid
-
-
-def _docx_table(grid: list[list[str]], caption: str, ordinal: int) -> TableData | None:
-    """A first row that is one merged cell is the table's title, not a header."""
-    if grid and len(grid[0]) > 1 and sum(1 for cell in grid[0] if cell.strip()) == 1 and len(grid) > 2:
-        caption = caption or caption_candidate(next(cell for cell in grid[0] if cell.strip()))
-        grid = grid[1:]
-    return make_table(grid, caption, ordinal)
-
-
-def _read_pdf(data: bytes) -> Loaded:
-    """Text layer of every page; tables read as tables. An owner-only password (empty user password) is fine."""
+def _read_pdf(data: bytes) -> ReadResult:
+    """Text layer of every page; tables read as tables; pages without a text layer (scans) read
+    by OCR, in page order. Running headers, footers and page numbers are removed
+    (ingest.pages), so a sentence that runs over a page break joins up again in cleaning.
+    An owner-only password (empty user password) is fine."""
     from pypdf import PdfReader
     from pypdf.errors import DependencyError
 
@@ -470,10 +522,20 @@ def _read_pdf(data: bytes) -> Loaded:
     except Exception as err:  # pypdf raises many types for damaged files
         raise LoadError(f"corrupt .pdf: {_short(err)}") from err
     tables = _pdf_tables_into_pages(data, pages)
+    scanned = [number for number, page in enumerate(pages) if len(page.strip()) < MIN_TEXT_LAYER_CHARS]
+    ocr: dict[int, str] = {}
+    if scanned:
+        try:
+            ocr = ocr_pdf_pages(data, scanned)
+        except Exception as err:   # pdfium/onnxruntime errors on a damaged page image
+            raise LoadError(f"PDF has no text layer and OCR failed: {_short(err)}") from err
+        pages = [ocr.get(number, page) for number, page in enumerate(pages)]
+    pages = strip_running_lines(pages)
     text = "\n\n".join(page.strip() for page in pages if page.strip())
     if not text:
-        raise LoadError("PDF has no extractable text (scanned image?)")
-    return text, "pdf", tables
+        raise LoadError("PDF has no text layer and OCR found no text in its page images")
+    ocr_text = "\n\n".join(pages[number].strip() for number in scanned if pages[number].strip())
+    return Loaded(text, "pdf+ocr" if ocr_text else "pdf", tables, ocr_text=ocr_text, pages=len(scanned))
 
 
 def _pdf_tables_into_pages(data: bytes, pages: list[str]) -> tuple[TableData, ...]:
@@ -518,7 +580,7 @@ def _pdf_band_text(page, top: float, bottom: float) -> str:
     return page.crop((0, max(0.0, top), page.width, min(bottom, page.height))).extract_text() or ""
 
 
-def _read_html(data: bytes) -> Loaded:
+def _read_html(data: bytes) -> ReadResult:
     markup, encoding = _decode_html(data)
     tables: list[TableData] = []
     try:
@@ -530,7 +592,7 @@ def _read_html(data: bytes) -> Loaded:
     return text, f"html:{encoding}", tuple(tables)
 
 
-_READERS: dict[str, Callable[[bytes], Loaded]] = {
+_READERS: dict[str, Callable[[bytes], ReadResult]] = {
     ".txt": _read_plain,
     ".md": _read_markdown,
     ".docx": _read_docx,

@@ -49,6 +49,17 @@ class DocumentInfo:
     status: str = ""                  # 正式印发 / 征求意见稿 / 草案 / 试行; empty when the text does not say
     dates: dict[str, str] = field(default_factory=dict)   # issued / signed / printed, ISO dates
     fields: dict[str, str] = field(default_factory=dict)  # other stated fields (信息时效期, 索引号 …)
+    # Versions (ingest.versions): what the text states, and how it relates to the other indexed documents.
+    stated_status: str = ""                               # status as the text states it; ``status`` may become "superseded"
+    superseded_by: str = ""                               # source of the document that repeals or finalises this one
+    supersedes: tuple[str, ...] = ()                      # sources this document repeals or finalises
+    version_chain: tuple[str, ...] = ()                   # oldest → newest sources, this one among them; () alone
+
+    def __post_init__(self) -> None:
+        # documents.json stores tuples as lists; a DocumentInfo always holds tuples.
+        for name in ("issuers", "supersedes", "version_chain"):
+            if isinstance(getattr(self, name), list):
+                object.__setattr__(self, name, tuple(getattr(self, name)))
 
     def as_metadata(self) -> dict[str, str]:
         """Flat, string-only fields for the vector store."""

@@ -39,12 +39,14 @@ from assistant.settings import Settings
 from ingest.chunk import CHUNKER_VERSION, Chunk, chunk_document
 from ingest.clean import clean_text
 from ingest.load import LoadLimits, LoadProblem, RawDocument, load_paths
-from ingest.metadata import DocumentInfo, apply_manifest, extract_info, load_manifest
+from ingest.metadata import FIELD_NAMES, DocumentInfo, apply_manifest, extract_info, load_manifest
+from ingest.readers.ocr import mark_ocr_chunks, report_pages_to
 from ingest.records import ResponsibilityRecord, records_from_chunks
 from ingest.report import REPORT_FILE, DocumentReport, build_report, read_reports
 from ingest.sentences import add_sentence_vectors, reusable_sentence_vectors, sentence_collection_name
 from ingest.structure import parse_sections
 from ingest.targets import extract_targets
+from ingest.versions import link_versions
 
 CHROMA_BATCH = 1000
 
@@ -139,7 +141,7 @@ def parse_document(raw: RawDocument, manifest_entry: dict | None, max_chars: int
     cleaned = clean_text(raw.text)
     info = apply_manifest(extract_info(raw.source, cleaned.text, cleaned.header_fields), manifest_entry)
     root = parse_sections(cleaned.text, info.title)
-    chunks = chunk_document(info, cleaned.text, root, max_chars)
+    chunks = mark_ocr_chunks(chunk_document(info, cleaned.text, root, max_chars), raw.ocr_text, raw.text)
     records = records_from_chunks(chunks, raw.tables)
     targets = [asdict(target) for target in extract_targets(info, chunks, raw.tables)]
     identity = json.dumps([raw.sha256, manifest_entry, CHUNKER_VERSION, max_chars], ensure_ascii=False, sort_keys=True)
@@ -185,7 +187,7 @@ def _ingest_locked(settings: Settings, paths: list[Path] | None, rebuild: bool, 
                    embeddings, replace: bool, announce) -> IngestSummary:
     started = time.perf_counter()
     paths = [Path(p) for p in (paths or [settings.corpus_dir])]
-    raws, problems = load_paths(paths, load_limits(settings))
+    raws, problems = load_paths(paths, load_limits(settings), on_ocr_page=_ocr_progress(progress))
     raws, renamed = _safe_names(raws)
     problems = [_shown(problem) for problem in problems]
     raws, duplicates = _unique_sources(raws)
@@ -197,6 +199,7 @@ def _ingest_locked(settings: Settings, paths: list[Path] | None, rebuild: bool, 
     live = _live_generation(settings)
     removed = _removed_sources(live, documents, problems, paths, replace)
     carried = [] if live is None else _carried_documents(settings, live, keep=_carried_sources(live, documents, removed))
+    _link_versions([*documents, *carried])
     summary = _publish(settings, documents, carried, removed, problems, rebuild, progress, embeddings, started,
                        replace=replace, announce=announce)
     summary.renamed = renamed
@@ -240,6 +243,33 @@ def _parse_each(raws: list[RawDocument], manifest: dict[str, dict],
             problems.append(LoadProblem(raw.source, f"could not be parsed ({type(error).__name__}: "
                                                     f"{_printable(str(error))[:200]})"))
     return documents, problems
+
+
+def _ocr_progress(progress: bool):
+    """A progress bar per scanned file ("OCR 扫描件.pdf"), shown like the embedding bar."""
+    if not progress:
+        return None
+    bars: dict[str, tqdm] = {}
+
+    def page_done(source: str, done: int, total: int) -> None:
+        bar = bars.get(source)
+        if bar is None:
+            bar = bars[source] = tqdm(total=total, desc=f"OCR {source}", unit="page")
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+    return page_done
+
+
+def _link_versions(documents: list[ParsedDocument]) -> None:
+    """Mark documents repealed or finalised by another indexed one (ingest.versions); the report says so."""
+    linked = link_versions([(document.info, document.text) for document in documents])
+    for document, info in zip(documents, linked):
+        document.info = info
+        if document.report is not None and info.superseded_by:
+            document.report.found[FIELD_NAMES["status"]] = f"superseded by {info.superseded_by}"
+        if document.report is not None and info.supersedes:
+            document.report.found["取代"] = "、".join(info.supersedes)
 
 
 def remove_documents(settings: Settings, sources: list[str], progress: bool = False, embeddings=None,

@@ -51,6 +51,7 @@ class DocumentReport:
     missing: list[str] = field(default_factory=list)         # FIELD_NAMES labels
     warnings: list[str] = field(default_factory=list)
     change: str = ""                  # added / replaced / unchanged / kept (this run)
+    ocr_pages: int = 0                # pages or images read by OCR (scans)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -82,7 +83,7 @@ def build_report(raw: RawDocument, info: DocumentInfo, text: str, root: Section,
         encoding=raw.encoding, characters=len(text), sections=sum(1 for _ in root.walk()) - 1, chunks=len(chunks),
         tables=len(raw.tables), table_rows=table_rows, records=len(records), targets=targets,
         jurisdiction=info.jurisdiction, found=_found(info), missing=[FIELD_NAMES[name] for name in missing],
-        warnings=_warnings(raw, text, root, records, missing),
+        warnings=_warnings(raw, text, root, records, missing), ocr_pages=raw.ocr_pages,
     )
 
 
@@ -99,6 +100,8 @@ def _found(info: DocumentInfo) -> dict[str, str]:
 def _warnings(raw: RawDocument, text: str, root: Section, records: list[ResponsibilityRecord],
               missing: list[str]) -> list[str]:
     warnings = [MISSING_WARNINGS[name] for name in missing]
+    if raw.ocr_pages:
+        warnings.append(f"{raw.ocr_pages} page(s) read by OCR from images: check figures and names against the scan")
     if raw.encoding in GUESSED_ENCODINGS:
         warnings.append(f"encoding guessed as {GUESSED_ENCODINGS[raw.encoding]}")
     elif raw.path.suffix.lower() in (".txt", ".md") and raw.encoding not in ("utf-8", "utf-8-sig", "utf-16", "utf-32"):

@@ -144,3 +144,72 @@ def task_label(headers: tuple[str, ...], row: tuple[str, ...], roles: ColumnRole
     if len(first_sentence) > 60:
         first_sentence = first_sentence[:60] + "…"
     return f"{number}. {first_sentence}" if number and first_sentence else first_sentence or number
+
+
+# ---------------------------------------------------------------- merged cells, title rows, two-row headers
+
+
+def fill_merged(grid: list[list[str]], merges: list[tuple[int, int, int, int]]) -> list[list[str]]:
+    """Copy each merged range's top-left value into every cell it covers (down and across).
+
+    ``merges`` are (first_row, first_col, last_row, last_col), inclusive, in grid coordinates.
+    A merged 牵头单位 cell spanning three task rows names the lead of all three."""
+    filled = [list(row) for row in grid]
+    for top, left, bottom, right in merges:
+        if top >= len(filled) or left >= len(filled[top]):
+            continue
+        value = filled[top][left]
+        for r in range(top, min(bottom, len(filled) - 1) + 1):
+            row = filled[r]
+            if len(row) <= right:
+                row.extend([""] * (right + 1 - len(row)))
+            for c in range(left, right + 1):
+                row[c] = value
+    return filled
+
+
+def make_filled_table(cells: list[list[str]], caption: str, ordinal: int) -> tuple[TableData | None, list[str]]:
+    """A table whose merged cells were filled (spreadsheets, Word tables), and its title rows.
+
+    Rows above the header holding one value across the row are titles ("XX任务分解表"): the
+    last becomes the caption when there is none. A header spread over two rows — a merged
+    "责任单位" above "牵头 | 配合" — becomes one header per column ("责任单位·牵头"), so
+    ``column_roles`` still finds the lead and partner columns by meaning."""
+    grid = [[" ".join((cell or "").split()) for cell in row] for row in cells]
+    grid = [row for row in grid if any(row)]
+    titles: list[str] = []
+    while len(grid) > 2 and len(grid[0]) > 1 and len({cell for cell in grid[0] if cell}) == 1:
+        titles.append(next(cell for cell in grid[0] if cell))
+        grid = grid[1:]
+    if titles and not caption_candidate(caption):
+        caption = caption_candidate(titles[-1]) or caption
+    if len(grid) > 2 and is_header_row(grid[0]) and _spans_columns(grid[0]) and _sub_header(grid[1], grid[0]):
+        width = max(len(row) for row in grid)
+        top, sub = (row + [""] * (width - len(row)) for row in grid[:2])
+        headers = tuple(t if s in ("", t) else (s if not t else f"{t}·{s}") for t, s in zip(top, sub))
+        table = make_table([list(headers), *map(_once_across, grid[2:])], caption, ordinal)
+        if table is not None and not table.headers:   # the joined header is a header, whatever its length
+            table = TableData(table.caption, headers, table.rows[1:])
+        return table, titles
+    if len(grid) > 1 and is_header_row(grid[0]):
+        grid = [grid[0], *map(_once_across, grid[1:])]
+    return make_table(grid, caption, ordinal), titles
+
+
+def _once_across(row: list[str]) -> list[str]:
+    """A body cell merged across columns is said once: "一、基础工程" spanning the row, or one
+    text over 任务 and 内容, would otherwise repeat under every header (and name itself as the
+    lead). Figures are kept: two columns may really hold the same number."""
+    return [cell if i == 0 or cell != row[i - 1] or not cell or NUMBER_CELL.match(cell) else ""
+            for i, cell in enumerate(row)]
+
+
+def _spans_columns(row: list[str]) -> bool:
+    """A header cell merged across columns shows as the same value in neighbouring cells."""
+    return any(a and a == b for a, b in zip(row, row[1:]))
+
+
+def _sub_header(row: list[str], above: list[str]) -> bool:
+    filled = [cell for cell in row if cell]
+    return bool(filled) and row != above and all(
+        HEADER_CELL.match(cell) and not NUMBER_CELL.match(cell) for cell in filled)

@@ -177,7 +177,7 @@ def test_text_already_containing_replacement_characters_is_refused(tmp_path):
 
 
 def test_unsupported_suffix_missing_file_and_directory_are_refused(tmp_path):
-    assert reason_for(write(tmp_path / "budget.xlsx", b"PK\x03\x04")) == "unsupported file type .xlsx"
+    assert reason_for(write(tmp_path / "slides.pptx", b"PK\x03\x04")) == "unsupported file type .pptx"
     assert reason_for(tmp_path / "missing.txt") == "file not found"
     assert reason_for(tmp_path) == "not a regular file"
 
@@ -242,9 +242,9 @@ def test_pdf_with_several_pages_joins_pages_with_blank_line(tmp_path):
     assert load_file(tmp_path / "two.pdf").text == "Page one text.\n\nPage two text."
 
 
-def test_pdf_without_text_layer_is_refused(tmp_path):
-    path = make_pdf(tmp_path / "scan.pdf", [])
-    assert reason_for(path) == "PDF has no extractable text (scanned image?)"
+def test_pdf_without_text_layer_or_readable_image_is_refused(tmp_path):
+    path = make_pdf(tmp_path / "scan.pdf", [])   # a blank page: no text layer, and OCR reads nothing
+    assert reason_for(path) == "PDF has no text layer and OCR found no text in its page images"
 
 
 def test_password_protected_pdf_is_refused(tmp_path):
@@ -331,7 +331,7 @@ def test_discover_walks_directories_sorted_and_skips_noise(tmp_path):
     write(tmp_path / "manifest.toml", "[corpus]")
     write(tmp_path / ".hidden.txt", "hidden")
     write(tmp_path / ".git" / "notes.txt", "git internals")
-    write(tmp_path / "picture.png", b"\x89PNG")
+    write(tmp_path / "drawing.psd", b"8BPS")
     found = discover([tmp_path])
     assert found == [tmp_path / "a.md", tmp_path / "b.txt", tmp_path / "sub" / "c.html"]
     assert discover([tmp_path, tmp_path / "b.txt"]) == found  # no duplicates
@@ -358,23 +358,24 @@ def test_load_paths_returns_good_documents_and_named_problems(tmp_path):
     write(tmp_path / "binary.txt", b"\x00\x01\x02binary\x00")
     write(tmp_path / "corrupt.docx", b"PK\x03\x04 truncated")
     make_pdf(tmp_path / "scan.pdf", [])
-    sheet = write(tmp_path / "extra" / "budget.xlsx", b"PK")
+    sheet = write(tmp_path / "extra" / "slides.pptx", b"PK")
 
     documents, problems = load_paths([tmp_path, sheet])
 
     assert [d.source for d in documents] == ["gb.txt", "good.txt", "handbook.pdf", "leave.docx", "page.html"]
     reasons = {p.source: p.reason for p in problems}
-    assert sorted(reasons) == ["binary.txt", "budget.xlsx", "corrupt.docx", "empty.txt", "scan.pdf"]
+    assert sorted(reasons) == ["binary.txt", "corrupt.docx", "empty.txt", "scan.pdf", "slides.pptx"]
     assert reasons["binary.txt"] == "binary content, not text"
-    assert reasons["budget.xlsx"] == "unsupported file type .xlsx"
+    assert reasons["slides.pptx"] == "unsupported file type .pptx"
     assert reasons["corrupt.docx"].startswith("corrupt .docx: ")
     assert reasons["empty.txt"] == "empty file (0 bytes)"
-    assert reasons["scan.pdf"] == "PDF has no extractable text (scanned image?)"
+    assert reasons["scan.pdf"] == "PDF has no text layer and OCR found no text in its page images"
     assert all(isinstance(p, LoadProblem) for p in problems)
 
 
 def test_supported_suffixes_are_the_documented_set():
-    assert SUPPORTED_SUFFIXES == {".txt", ".md", ".docx", ".pdf", ".html", ".htm"}
+    assert SUPPORTED_SUFFIXES == {".txt", ".md", ".docx", ".pdf", ".html", ".htm", ".xlsx", ".xls", ".ods", ".doc",
+                                  ".wps", ".png", ".jpg", ".jpeg", ".tif", ".tiff"}
     assert MAX_FILE_BYTES == 20 * 1024 * 1024
 
 
