@@ -6,7 +6,7 @@ Two layers, both SQLite files keyed by sha256(model, text) and holding float32 v
   ``--rebuild``, ``--replace``, remove-then-add and the evaluation's fresh indexes;
 * the shipped cache, ``assistant/data/corpus-embeddings.sqlite3``, read only: the vectors
   of the bundled corpus/, so a new machine's first ingest (or serve) embeds nothing it ships.
-  Regenerate it with ``python -m assistant.embedding_cache --ship`` after changing corpus/,
+  Regenerate it with ``python -m ingest.shipped_vectors`` after changing corpus/,
   the chunker or the default model (a test fails until then).
 
 Why not LangChain's ``CacheBackedEmbeddings``: it lives in ``langchain-classic`` (not a
@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import sqlite3
-import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -217,56 +216,3 @@ def cached_embeddings(settings, model: Embeddings | None = None) -> CachedEmbedd
     if model is not None:
         wrapper._model = model
     return wrapper
-
-
-# ---------------------------------------------------------------- the shipped cache
-
-def corpus_texts(settings) -> list[str]:
-    """Every passage text an ingest of the settings' corpus folder embeds."""
-    from ingest.pipeline import corpus_embedding_texts
-
-    return corpus_embedding_texts(settings)
-
-
-def write_shipped_cache(settings, path: Path = SHIPPED_CACHE) -> int:
-    """Embed the bundled corpus's texts (from the home cache when it has them) into ``path``."""
-    texts = list(dict.fromkeys(corpus_texts(settings)))
-    embeddings = cached_embeddings(settings)
-    embeddings.shipped = None             # the file being rewritten is not a source
-    vectors = embeddings.embed_documents(texts)
-    tmp = path.with_suffix(".tmp")
-    tmp.unlink(missing_ok=True)
-    db = sqlite3.connect(tmp)
-    db.execute("CREATE TABLE vectors (key BLOB PRIMARY KEY, vector BLOB NOT NULL)")
-    db.executemany("INSERT INTO vectors VALUES (?, ?)",
-                   sorted((cache_key(settings.embedding_model, t), np.asarray(v, dtype=np.float32).tobytes())
-                          for t, v in zip(texts, vectors)))
-    db.commit()
-    db.execute("VACUUM")
-    db.close()
-    tmp.replace(path)
-    return len(texts)
-
-
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-
-    from assistant.settings import DEFAULT_EMBEDDING_MODEL, get_settings
-
-    parser = argparse.ArgumentParser(prog="python -m assistant.embedding_cache", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--ship", action="store_true", help=f"regenerate {SHIPPED_CACHE.name} from corpus/")
-    args = parser.parse_args(argv)
-    settings = get_settings()
-    if not args.ship:
-        parser.print_help()
-        return 2
-    if settings.embedding_model != DEFAULT_EMBEDDING_MODEL:
-        print("error: the shipped cache holds the default model's vectors; unset embedding_model", file=sys.stderr)
-        return 2
-    count = write_shipped_cache(settings)
-    print(f"Wrote {count} vectors to {SHIPPED_CACHE} ({SHIPPED_CACHE.stat().st_size / 1e6:.1f} MB).")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

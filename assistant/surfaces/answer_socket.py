@@ -65,8 +65,11 @@ class _Handler(socketserver.StreamRequestHandler):
 class AnswerServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True
 
-    def __init__(self, home: Path, assistant) -> None:
+    def __init__(self, home: Path, assistant, ask) -> None:
+        """``ask(assistant, question, docs, format, out, err) -> status`` prints one answer as the
+        CLI does (``assistant.surfaces.cli.ask_with``)."""
         self.assistant = assistant
+        self.ask = ask
         path = socket_path(home)
         with contextlib.suppress(FileNotFoundError):
             path.unlink()          # a socket left by a killed server
@@ -78,12 +81,10 @@ class AnswerServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         self.path = path
 
     def answer(self, request: dict) -> dict:
-        from assistant.surfaces.cli import ask_with
-
         if request.get("ping"):
             return {"status": 0, "stdout": "", "stderr": ""}
         out, err = io.StringIO(), io.StringIO()
-        status = ask_with(self.assistant, request.get("question", ""), request.get("doc") or [],
+        status = self.ask(self.assistant, request.get("question", ""), request.get("doc") or [],
                           request.get("format", "plain"), out, err)
         return {"status": status, "stdout": out.getvalue(), "stderr": err.getvalue()}
 
@@ -93,13 +94,13 @@ class AnswerServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
             self.path.unlink()
 
 
-def start_in_thread(home: Path, assistant) -> AnswerServer | None:
+def start_in_thread(home: Path, assistant, ask) -> AnswerServer | None:
     """Answer ``ask`` from this (already warm) process, e.g. from ``serve``; None when the
     socket cannot be made (another server holds it, a read-only home): ``ask`` then answers cold."""
     try:
         if ask_through_socket(home, {"ping": True}) is not None:
             return None          # another process answers already
-        server = AnswerServer(home, assistant)
+        server = AnswerServer(home, assistant, ask)
     except OSError:
         return None
     threading.Thread(target=server.serve_forever, name="answer-socket", daemon=True).start()

@@ -181,7 +181,7 @@ def run_answer_server(args) -> int:
     except IndexUnavailable as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    server = AnswerServer(settings.home, assistant)
+    server = AnswerServer(settings.home, assistant, ask_with)
     print(f"Answering `policy-assistant ask` through {server.path} (Ctrl-C stops).", file=sys.stderr, flush=True)
     try:
         server.serve_forever()

@@ -112,13 +112,13 @@ def test_the_cache_stays_within_its_size(tmp_path):
 
 def test_the_shipped_vectors_cover_the_bundled_corpus():
     """Fails when corpus/, the chunker or the sentence split changes: regenerate with
-    ``python -m assistant.embedding_cache --ship`` (README, "Embedding cache")."""
+    ``python -m ingest.shipped_vectors`` (README, "Embedding cache")."""
     texts = corpus_embedding_texts(Settings())
     keys = [cache_key(DEFAULT_EMBEDDING_MODEL, text) for text in texts]
     found = VectorCache(SHIPPED_CACHE, read_only=True).get_many(keys)
     missing = [text for text, key in zip(texts, keys) if key not in found]
     assert not missing, (f"{len(missing)} of {len(texts)} corpus texts are not in {SHIPPED_CACHE.name}, e.g. "
-                         f"{missing[0][:40]!r}; run: python -m assistant.embedding_cache --ship")
+                         f"{missing[0][:40]!r}; run: python -m ingest.shipped_vectors")
 
 
 def test_first_ingest_of_the_bundled_corpus_loads_no_model(tmp_path, monkeypatch):
