@@ -11,6 +11,7 @@ import os
 import tomllib
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
@@ -47,6 +48,14 @@ class Settings(BaseSettings):
     )
     embedding_batch_size: int = Field(default=16, ge=1, le=1024)
     embedding_workers: int = Field(default=0, ge=0, le=64, description="Threads embedding passages at ingest; 0 = one per core.")
+    dense_vectors: Literal["sentences", "chunks"] = Field(
+        default="sentences",
+        description="'sentences': each text is embedded once and a passage scores by its sentences; "
+                    "'chunks': passages are embedded whole as well (twice the embedding work; the design before issue 19).")
+    embedding_cache_max_mb: int = Field(default=512, ge=1, le=1_000_000,
+                                        description="Largest size of the embedding cache under home, in MB (oldest entries go first).")
+    embedding_cache_shipped: bool = Field(default=True, description="Use the bundled corpus's shipped vectors "
+                                          "(off only to measure embedding from nothing, e.g. in benchmarks).")
     collection_name: str = "policy_chunks"
     chunk_max_chars: int = Field(default=400, ge=50, le=20_000)
 

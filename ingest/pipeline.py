@@ -28,10 +28,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from chromadb.errors import ChromaError
-from tqdm import tqdm
 
 from assistant import index as store
-from assistant.embeddings import batched, load_embeddings
+from assistant.embedding_cache import cached_embeddings
+from assistant.embeddings import batched
 from assistant.generations import IndexBusy, ingest_lock
 from assistant.glossary import glossary_chinese_terms
 from assistant.segment import TOKENIZER_NAME, Segmenter, domain_terms, write_user_dictionary
@@ -43,7 +43,9 @@ from ingest.metadata import FIELD_NAMES, DocumentInfo, apply_manifest, extract_i
 from ingest.readers.ocr import mark_ocr_chunks, report_pages_to
 from ingest.records import ResponsibilityRecord, records_from_chunks
 from ingest.report import REPORT_FILE, DocumentReport, build_report, read_reports
-from ingest.sentences import add_sentence_vectors, reusable_sentence_vectors, sentence_collection_name
+from ingest.progress import ProgressCallback, StageTracker, terminal_progress
+from ingest.sentences import (chunk_vectors_from_sentences, embed_sentences, reusable_sentence_vectors,
+                              sentence_collection_name, sentence_records, store_sentence_vectors)
 from ingest.structure import parse_sections
 from ingest.targets import extract_targets
 from ingest.versions import link_versions
@@ -151,16 +153,26 @@ def parse_document(raw: RawDocument, manifest_entry: dict | None, max_chars: int
 
 
 def ingest(settings: Settings, paths: list[Path] | None = None, rebuild: bool = False,
-           progress: bool = True, embeddings=None, replace: bool = False, announce=None, wait: bool = True,
+           progress: bool | ProgressCallback = True, embeddings=None, replace: bool = False, announce=None, wait: bool = True,
            on_wait: Callable[[str], None] | None = None) -> IngestSummary:
     """Add or update the documents under ``paths`` (default: the corpus folder); ``replace`` makes
     them the whole corpus. ``announce(summary)`` is called once the documents to remove are
     known, before anything is embedded or written (the CLI prints the removal count there).
 
     Only one ingest writes a data directory at a time: a second one waits (``on_wait`` is told
-    once) or, with ``wait=False``, raises ``IngestError`` at once."""
+    once) or, with ``wait=False``, raises ``IngestError`` at once.
+
+    ``progress``: a callable receives an ``ingest.progress.IngestProgress`` per step of each
+    stage (reading, chunking, embedding with texts/s, publishing) with an estimate of the time
+    left; ``True`` draws a bar on stderr; ``False`` is silent."""
     with _writer(settings, wait, on_wait):
-        return _ingest_locked(settings, paths, rebuild, progress, embeddings, replace, announce)
+        return _ingest_locked(settings, paths, rebuild, _progress_callback(progress), embeddings, replace, announce)
+
+
+def _progress_callback(progress: bool | ProgressCallback | None) -> ProgressCallback | None:
+    if callable(progress):
+        return progress
+    return terminal_progress() if progress else None
 
 
 @contextmanager
@@ -183,18 +195,20 @@ def _write_failure(settings: Settings, error: OSError) -> str:
     return f"Could not write the index ({type(error).__name__}: {error}); the previous index is unchanged."
 
 
-def _ingest_locked(settings: Settings, paths: list[Path] | None, rebuild: bool, progress: bool,
+def _ingest_locked(settings: Settings, paths: list[Path] | None, rebuild: bool, progress: ProgressCallback | None,
                    embeddings, replace: bool, announce) -> IngestSummary:
     started = time.perf_counter()
     paths = [Path(p) for p in (paths or [settings.corpus_dir])]
+    reading = StageTracker(progress, "reading", len(paths))
     raws, problems = load_paths(paths, load_limits(settings), on_ocr_page=_ocr_progress(progress))
+    reading.advance(len(paths))
     raws, renamed = _safe_names(raws)
     problems = [_shown(problem) for problem in problems]
     raws, duplicates = _unique_sources(raws)
     raws, same_content = _unique_contents(raws, _live_sources(settings))
     problems = problems + duplicates + same_content
     manifest = _manifest_entries(paths)
-    documents, unparsed = _parse_each(raws, manifest, settings.chunk_max_chars)
+    documents, unparsed = _parse_each(raws, manifest, settings.chunk_max_chars, progress)
     problems += unparsed
     live = _live_generation(settings)
     removed = _removed_sources(live, documents, problems, paths, replace)
@@ -232,9 +246,10 @@ def _shown(problem: LoadProblem) -> LoadProblem:
     return LoadProblem(_printable(problem.source), _printable(problem.reason))
 
 
-def _parse_each(raws: list[RawDocument], manifest: dict[str, dict],
-                max_chars: int) -> tuple[list[ParsedDocument], list[LoadProblem]]:
+def _parse_each(raws: list[RawDocument], manifest: dict[str, dict], max_chars: int,
+                progress: ProgressCallback | None) -> tuple[list[ParsedDocument], list[LoadProblem]]:
     """One document that cannot be parsed is named with its reason; it never stops the others."""
+    chunking = StageTracker(progress, "chunking", len(raws))
     documents, problems = [], []
     for raw in raws:
         try:
@@ -242,22 +257,19 @@ def _parse_each(raws: list[RawDocument], manifest: dict[str, dict],
         except Exception as error:  # noqa: BLE001 — a bug or a pathological file: skip it, say so
             problems.append(LoadProblem(raw.source, f"could not be parsed ({type(error).__name__}: "
                                                     f"{_printable(str(error))[:200]})"))
+        chunking.advance()
     return documents, problems
 
 
-def _ocr_progress(progress: bool):
-    """A progress bar per scanned file ("OCR 扫描件.pdf"), shown like the embedding bar."""
-    if not progress:
+def _ocr_progress(progress: ProgressCallback | None):
+    """OCR pages as their own progress stage ("OCR 3/12 pages"), one count per scanned file."""
+    if progress is None:
         return None
-    bars: dict[str, tqdm] = {}
+    trackers: dict[str, StageTracker] = {}
 
     def page_done(source: str, done: int, total: int) -> None:
-        bar = bars.get(source)
-        if bar is None:
-            bar = bars[source] = tqdm(total=total, desc=f"OCR {source}", unit="page")
-        bar.update(done - bar.n)
-        if done >= total:
-            bar.close()
+        tracker = trackers.get(source) or trackers.setdefault(source, StageTracker(progress, "ocr", total))
+        tracker.advance(done - tracker.done)
     return page_done
 
 
@@ -272,7 +284,22 @@ def _link_versions(documents: list[ParsedDocument]) -> None:
             document.report.found["取代"] = "、".join(info.supersedes)
 
 
-def remove_documents(settings: Settings, sources: list[str], progress: bool = False, embeddings=None,
+def embedding_texts(chunks: list[Chunk], dense_vectors: str = "sentences") -> list[str]:
+    """Every text an index of ``chunks`` embeds (the shipped cache covers these)."""
+    whole = [chunk.index_text for chunk in chunks] if dense_vectors == "chunks" else []
+    return whole + [record.text for record in sentence_records(chunks)]
+
+
+def corpus_embedding_texts(settings: Settings) -> list[str]:
+    """The texts an ingest of the configured corpus folder embeds, read and chunked as ingest does."""
+    paths = [settings.corpus_dir]
+    raws, _ = load_paths(paths, load_limits(settings))
+    manifest = _manifest_entries(paths)
+    documents = [parse_document(raw, manifest.get(raw.source), settings.chunk_max_chars) for raw in raws]
+    return embedding_texts([chunk for document in documents for chunk in document.chunks], settings.dense_vectors)
+
+
+def remove_documents(settings: Settings, sources: list[str], progress: bool | ProgressCallback = False, embeddings=None,
                      wait: bool = True, on_wait: Callable[[str], None] | None = None) -> IngestSummary:
     """Drop documents (by file name) from the index; the others keep their chunks and vectors."""
     with _writer(settings, wait, on_wait):
@@ -289,13 +316,13 @@ def remove_documents(settings: Settings, sources: list[str], progress: bool = Fa
             raise IngestError("Removing every document would leave an empty index; use "
                               "'policy-assistant ingest --replace PATH' to replace the corpus instead.")
         carried = _carried_documents(settings, live, keep=keep)
-        embeddings = embeddings or _LazyEmbeddings(settings)
-        return _publish(settings, [], carried, sorted(sources), [], False, progress, embeddings, started,
+        embeddings = _cached(settings, embeddings, dimension=live[1].embedding_dimension)
+        return _publish(settings, [], carried, sorted(sources), [], False, _progress_callback(progress), embeddings, started,
                         replace=False, announce=None)
 
 
 def _publish(settings: Settings, documents: list[ParsedDocument], carried: list[ParsedDocument], removed: list[str],
-             problems: list[LoadProblem], rebuild: bool, progress: bool, embeddings, started: float,
+             problems: list[LoadProblem], rebuild: bool, progress: ProgressCallback | None, embeddings, started: float,
              replace: bool, announce) -> IngestSummary:
     repaired: list[str] = []
     previous = None if rebuild else _compatible_previous(settings, repaired)
@@ -322,26 +349,24 @@ def _publish(settings: Settings, documents: list[ParsedDocument], carried: list[
         summary.seconds = time.perf_counter() - started
         summary.generation = previous.generation
         return summary
-    embeddings = embeddings or load_embeddings(settings)
+    embeddings = _cached(settings, embeddings)
     everything = sorted([*documents, *carried], key=lambda d: d.info.source)
     summary.generation = _build_generation(settings, everything, previous, embeddings, progress)
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-class _LazyEmbeddings:
-    """Loads the model only if a chunk really needs embedding (removing documents never does)."""
+def _cached(settings: Settings, embeddings, dimension: int = 0):
+    """The embeddings behind the embedding cache (assistant.embedding_cache): a text embedded once
+    by this model, in any generation or home build, is not embedded again. The model itself is
+    loaded only when a text misses every cache."""
+    from assistant.embedding_cache import CachedEmbeddings
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._model = None
-        previous = _live_generation(settings)
-        self.dimension = previous[1].embedding_dimension if previous else 0
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        if self._model is None:
-            self._model = load_embeddings(self.settings)
-        return self._model.embed_documents(texts)
+    if isinstance(embeddings, CachedEmbeddings):
+        return embeddings
+    cached = cached_embeddings(settings, embeddings)
+    cached._dimension = cached._dimension or dimension
+    return cached
 
 
 def _live_generation(settings: Settings) -> tuple[Path, store.IndexManifest] | None:
@@ -474,8 +499,9 @@ def _compatible_previous(settings: Settings, repaired: list[str]) -> store.Index
     except (OSError, ValueError, TypeError) as error:
         repaired.append(f"manifest.json unreadable: {error}")
         return None
-    same_setup = (manifest.embedding_model, manifest.chunker_version, manifest.chunk_max_chars, manifest.store) == (
-        settings.embedding_model, CHUNKER_VERSION, settings.chunk_max_chars, store.store_label(settings))
+    same_setup = (manifest.embedding_model, manifest.chunker_version, manifest.chunk_max_chars, manifest.store,
+                  manifest.dense) == (settings.embedding_model, CHUNKER_VERSION, settings.chunk_max_chars,
+                                      store.store_label(settings), settings.dense_vectors)
     if not same_setup:
         return None
     problems = store.check_generation(settings, generation_dir, manifest)
@@ -500,7 +526,7 @@ def _diff(documents: list[ParsedDocument], previous: store.IndexManifest | None)
 
 
 def _build_generation(settings: Settings, documents: list[ParsedDocument], previous: store.IndexManifest | None,
-                      embeddings, progress: bool) -> str:
+                      embeddings, progress: ProgressCallback | None) -> str:
     generation_dir = store.new_generation_dir(settings.index_dir)
     name = store.collection_name(settings, generation_dir.name)
     client = None
@@ -509,21 +535,39 @@ def _build_generation(settings: Settings, documents: list[ParsedDocument], previ
         # Inside the try: a full disk or an unreachable server fails here already, and the
         # half-made generation folder must still be removed.
         client = store.chroma_client(settings, generation_dir)
-        collection = client.create_collection(name, metadata={"hnsw:space": "cosine"}, embedding_function=None)
         chunks = [chunk for document in documents for chunk in document.chunks]
-        vectors = _vectors(settings, chunks, documents, previous, embeddings, progress)
+        records = sentence_records(chunks)
+        reusable_sentences = _reusable_sentence_vectors(settings, previous, documents)
+        reusable_chunks = _reusable_vectors(settings, previous, documents) if settings.dense_vectors == "chunks" else {}
+        todo_chunks = [chunk for chunk in chunks if chunk.chunk_id not in reusable_chunks]
+        if settings.dense_vectors == "sentences":
+            todo_chunks = []
+        todo_sentences = [r for r in records if r.sentence_id not in reusable_sentences]
+        embedding = _EmbeddingProgress(progress, embeddings, [c.index_text for c in todo_chunks] + [r.text for r in todo_sentences])
+        sentence_vectors = embed_sentences(records, reusable_sentences, embeddings, settings.embedding_batch_size,
+                                           on_batch=embedding.advance)
+        if settings.dense_vectors == "sentences":
+            vectors = chunk_vectors_from_sentences(records, sentence_vectors)
+        else:
+            vectors = _vectors(settings, todo_chunks, reusable_chunks, embeddings, embedding.advance)
+        embedding.tracker.done = embedding.tracker.total   # repeated texts were embedded once
+        embedding.tracker.advance(0)
+        publishing = StageTracker(progress, "publishing", 3)
+        collection = client.create_collection(name, metadata={"hnsw:space": "cosine"}, embedding_function=None)
         for batch in batched(list(range(len(chunks))), CHROMA_BATCH):
             collection.add(ids=[chunks[i].chunk_id for i in batch], embeddings=[vectors[chunks[i].chunk_id] for i in batch],
                            documents=[chunks[i].text for i in batch], metadatas=[chunks[i].metadata() for i in batch])
-        add_sentence_vectors(client, name, chunks, _reusable_sentence_vectors(settings, previous, documents),
-                             embeddings, settings.embedding_batch_size, CHROMA_BATCH)
+        store_sentence_vectors(client, name, records, sentence_vectors, CHROMA_BATCH)
+        publishing.advance()
         _write_side_files(settings, generation_dir, documents, chunks, name, embeddings)
+        publishing.advance()
         removed = store.publish_generation(settings.index_dir, generation_dir)
         published = True
         if settings.chroma_server_mode:
             # The server holds one collection per generation; drop those whose folders were just removed.
             for stale in removed:
                 _drop_collection(client, store.collection_name(settings, stale))
+        publishing.advance()
         return generation_dir.name
     except store.IndexUnavailable as error:   # the Chroma server cannot be reached
         raise IngestError(f"{error} The previous index is unchanged.") from error
@@ -537,16 +581,33 @@ def _build_generation(settings: Settings, documents: list[ParsedDocument], previ
                 _drop_collection(client, name)
 
 
-def _vectors(settings: Settings, chunks: list[Chunk], documents: list[ParsedDocument],
-             previous: store.IndexManifest | None, embeddings, progress: bool) -> dict[str, list[float]]:
-    vectors = _reusable_vectors(settings, previous, documents)
-    todo = [chunk for chunk in chunks if chunk.chunk_id not in vectors]
-    size = max(1, settings.embedding_batch_size)
-    with tqdm(total=len(todo), desc="Embedding chunks", unit="chunk", disable=not progress or not todo) as bar:
-        for batch in batched(todo, size):
-            for chunk, vector in zip(batch, embeddings.embed_documents([c.index_text for c in batch])):
-                vectors[chunk.chunk_id] = vector
-            bar.update(len(batch))
+class _EmbeddingProgress:
+    """The embedding stage's tracker: texts the cache already holds count as done at once,
+    so the rate and the estimate are about the texts the model really embeds."""
+
+    def __init__(self, progress: ProgressCallback | None, embeddings, texts: list[str]) -> None:
+        self.embeddings = embeddings
+        self.start = getattr(embeddings, "embedded", 0)
+        cached = embeddings.cached_count(texts) if progress is not None and hasattr(embeddings, "cached_count") else 0
+        self.tracker = StageTracker(progress, "embedding", len(texts), cached=cached)
+
+    def advance(self, count: int) -> None:
+        embedded = getattr(self.embeddings, "embedded", None)
+        if embedded is None:
+            self.tracker.advance(count)
+            return
+        self.tracker.done = min(self.tracker.total, self.tracker.cached + embedded - self.start)
+        self.tracker.advance(0)
+
+
+def _vectors(settings: Settings, todo: list[Chunk], reusable: dict[str, list[float]], embeddings,
+             on_batch) -> dict[str, list[float]]:
+    """Chunk vectors (the "chunks" design only): reused, or the chunk's indexed text embedded."""
+    vectors = dict(reusable)
+    for batch in batched(todo, max(1, settings.embedding_batch_size)):
+        for chunk, vector in zip(batch, embeddings.embed_documents([c.index_text for c in batch])):
+            vectors[chunk.chunk_id] = vector
+        on_batch(len(batch))
     return vectors
 
 
@@ -610,7 +671,7 @@ def _write_side_files(settings: Settings, generation_dir: Path, documents: list[
         embedding_dimension=int(getattr(embeddings, "dimension", 0)), chunker_version=CHUNKER_VERSION,
         chunk_max_chars=settings.chunk_max_chars, tokenizer=TOKENIZER_NAME, dictionary_sha256=segmenter.dictionary_sha256,
         store=store.store_label(settings), collection=collection, created_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        chunk_count=len(chunks),
+        chunk_count=len(chunks), dense=settings.dense_vectors,
         documents={d.info.source: {"fingerprint": d.fingerprint, "chunks": len(d.chunks), "doc_id": d.info.doc_id,
                                    "origin": d.origin} for d in documents},
     )

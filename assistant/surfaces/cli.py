@@ -49,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     ask_cmd.add_argument("--markdown", action="store_true", help="print the answer as Markdown (default: plain text)")
     ask_cmd.add_argument("--doc", action="append", default=[], help="restrict to a document (file name, document id or title); repeatable",
                          metavar="DOC")
+    ask_cmd.add_argument("--cold", action="store_true",
+                         help="answer in this process even when an answer server (policy-assistant answer-server) is running")
     ask_cmd.set_defaults(run=run_ask)
 
     brief_cmd = commands.add_parser(
@@ -63,6 +65,12 @@ def main(argv: list[str] | None = None) -> int:
     brief_cmd.add_argument("--out", type=Path, help="where to write it (default: 简报-TOPIC.FORMAT here; md without "
                                                     "--out prints to the terminal)")
     brief_cmd.set_defaults(run=run_brief)
+
+    warm_cmd = commands.add_parser(
+        "answer-server", help="keep the index and model open so that each `ask` answers in a fraction of a second",
+        description="Answer `policy-assistant ask` from this process through a socket in the data folder "
+                    "(only its owner can use it). Stop with Ctrl-C.")
+    warm_cmd.set_defaults(run=run_answer_server)
 
     serve_cmd = commands.add_parser("serve", help="start the chat UI")
     serve_cmd.add_argument("--host")
@@ -142,31 +150,73 @@ def run_remove(args) -> int:
 
 
 def run_ask(args) -> int:
+    settings = get_settings()
+    output = "json" if args.json else "markdown" if args.markdown else "plain"
+    if not args.cold:
+        from assistant.surfaces.answer_socket import ask_through_socket
+
+        reply = ask_through_socket(settings.home, {"question": args.question, "doc": args.doc, "format": output})
+        if reply is not None:
+            sys.stdout.write(reply.get("stdout", ""))
+            sys.stderr.write(reply.get("stderr", ""))
+            return int(reply["status"])
     from assistant.engine import get_assistant
     from assistant.index import IndexUnavailable
-    from assistant.present import answer_as_plain_text
 
     try:
-        assistant = get_assistant(get_settings())
+        assistant = get_assistant(settings)
     except IndexUnavailable as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    wanted, unknown = resolve_documents(args.doc, assistant.index.documents)
+    return ask_with(assistant, args.question, args.doc, output, sys.stdout, sys.stderr)
+
+
+def ask_with(assistant, question: str, docs: list[str], output: str, out, err) -> int:
+    """Answer one question with an opened assistant and print it: the body of ``ask``, shared
+    by the cold path and the answer server."""
+    from assistant.present import answer_as_plain_text
+
+    wanted, unknown = resolve_documents(docs, assistant.index.documents)
     if unknown:
         print(f"error: no indexed document {', '.join(unknown)}. Available documents (file name, id, title):",
-              file=sys.stderr)
+              file=err)
         for source, info in assistant.index.documents.items():
-            print(f"  {source}  ({info.doc_id})  {info.title}", file=sys.stderr)
+            print(f"  {source}  ({info.doc_id})  {info.title}", file=err)
         return USAGE_ERROR
-    result = assistant.answer(args.question, filters={"documents": wanted} if wanted else None)
-    if args.json:
-        print(json.dumps(result.to_dump(), ensure_ascii=False))
-    elif args.markdown:
+    result = assistant.answer(question, filters={"documents": wanted} if wanted else None)
+    if output == "json":
+        print(json.dumps(result.to_dump(), ensure_ascii=False), file=out)
+    elif output == "markdown":
         from assistant.present import answer_with_sources
 
-        print(answer_with_sources(result))
+        print(answer_with_sources(result), file=out)
     else:
-        print(answer_as_plain_text(result))
+        print(answer_as_plain_text(result), file=out)
+    return 0
+
+
+def run_answer_server(args) -> int:
+    # One thread per question answers faster on a busy machine than OpenMP threads (see run_serve).
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    from assistant.engine import get_assistant
+    from assistant.index import IndexUnavailable
+    from assistant.surfaces.answer_socket import AnswerServer, ask_through_socket
+
+    settings = get_settings()
+    if ask_through_socket(settings.home, {"ping": True}) is not None:
+        print(f"error: an answer server already runs for {settings.home}", file=sys.stderr)
+        return 1
+    try:
+        assistant = get_assistant(settings)
+    except IndexUnavailable as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    server = AnswerServer(settings.home, assistant, ask_with)
+    print(f"Answering `policy-assistant ask` through {server.path} (Ctrl-C stops).", file=sys.stderr, flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
     return 0
 
 
