@@ -154,12 +154,15 @@ def _parse_evidence(evidence) -> list[Evidence]:
 
 
 def _parse_history(history) -> list[dict]:
+    """Earlier turns as {"role", "content"}; a plain string is an earlier user question."""
     def valid(turn) -> bool:
-        return isinstance(turn, dict) and isinstance(turn.get("role"), str) and isinstance(turn.get("content"), str)
+        return isinstance(turn, str) or (
+            isinstance(turn, dict) and isinstance(turn.get("role"), str) and isinstance(turn.get("content"), str))
 
     if not isinstance(history, list) or not all(valid(turn) for turn in history):
-        raise ValueError("'history' must be a list of {\"role\", \"content\"}")
-    return [{"role": turn["role"], "content": turn["content"]} for turn in history]
+        raise ValueError("'history' must be a list of {\"role\", \"content\"} or of earlier questions")
+    return [{"role": "user", "content": turn} if isinstance(turn, str) else {"role": turn["role"], "content": turn["content"]}
+            for turn in history]
 
 
 # ---------------------------------------------------------------- matching and per-item scores
