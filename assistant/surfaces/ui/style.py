@@ -77,7 +77,21 @@ CITATION_LINK_JS = """
     }
     return null;
   };
+  // The chat grows below the new question as the answer streams: keep the question pinned to
+  // the top until the reader scrolls the chat themselves.
   let questions = 0;
+  let pinned = false;
+  const pin = () => {
+    const asked = document.querySelectorAll('#chatbot .message.user');
+    const last = asked[asked.length - 1];
+    const box = last && scroller(last);
+    if (!box) return;
+    const gap = last.getBoundingClientRect().top - box.getBoundingClientRect().top - 4;
+    if (gap > 1) box.scrollTop += gap;
+  };
+  ['wheel', 'touchmove'].forEach((name) => document.addEventListener(name, (event) => {
+    if (event.target.closest?.('#chatbot')) pinned = false;
+  }, {passive: true, capture: true}));
   let shown = null;
   new MutationObserver(() => {
     const content = document.querySelector('#source-panel .source-panel');
@@ -85,19 +99,12 @@ CITATION_LINK_JS = """
       shown = content;
       requestAnimationFrame(reveal);
     }
-    const asked = document.querySelectorAll('#chatbot .message.user');
-    if (asked.length !== questions) {
-      const grew = asked.length > questions;
-      questions = asked.length;
-      if (grew) {
-        note('');
-        const last = asked[asked.length - 1];
-        requestAnimationFrame(() => {
-          const box = scroller(last);
-          if (box) box.scrollTop += last.getBoundingClientRect().top - box.getBoundingClientRect().top - 4;
-        });
-      }
+    const count = document.querySelectorAll('#chatbot .message.user').length;
+    if (count !== questions) {
+      if (count > questions) { note(''); pinned = true; }
+      questions = count;
     }
+    if (pinned) requestAnimationFrame(pin);
   }).observe(document.body, {childList: true, subtree: true});
 }
 """.replace("QUEUED_TEXT", json.dumps(QUEUED))
