@@ -78,7 +78,7 @@ def test_uploaded_docx_is_reported_and_answered_in_the_same_session(page, upload
     page.set_input_files("#upload-document input[type=file]", str(path))
     status = page.locator("#upload-status")
     # Nothing is indexed before the clerk confirms: the fields hold what ingest read, and can be corrected.
-    expect(page.locator("#upload-confirm")).to_be_visible(timeout=180_000)
+    expect(page.locator("#upload-fields").first).to_be_visible(timeout=180_000)
     expect(page.locator("#upload-title textarea, #upload-title input")).to_have_value("示例区科协2030年科普工作要点")
     page.fill("#upload-jurisdiction textarea, #upload-jurisdiction input", "石梁县")
     page.click("#upload-confirm-button")
@@ -140,7 +140,7 @@ def test_a_spreadsheet_and_a_scan_are_told_what_to_do_in_the_users_language(page
     visible_box(page, status)
     page.set_input_files("#upload-document input[type=file]", str(scanned_pdf(tmp_path / "扫描.pdf")))
     expect(status).to_contain_text(scan, timeout=120_000)
-    expect(page.locator("#upload-confirm")).to_be_hidden()
+    expect(page.locator("#upload-fields").first).to_be_hidden()
     screenshot(page, f"upload-refused-{language}")
 
 
@@ -163,7 +163,7 @@ def test_a_second_session_lists_and_deletes_what_the_cli_added(upload_server, tm
         assert done.returncode == 0, done.stderr[-2000:]
         page.get_by_role("tab", name="文件").click()
         expect(page.locator("#documents-table")).to_contain_text("示例区科协2030年科普工作要点", timeout=60_000)
-        page.click("#delete-document")
+        page.locator("#delete-document input").click()
         page.get_by_role("option", name="示例区科协2030年科普工作要点").first.click()
         page.click("#delete-button")
         expect(page.locator("#upload-status")).to_contain_text("已删除", timeout=120_000)

@@ -238,10 +238,9 @@ def wire_chat(handlers: ChatHandlers, answers: gr.State, badge: gr.HTML, chat: C
                   queue=False, api_visibility="private")
     relabel = dict(fn=handlers.relabel_sources, inputs=[answers, language], outputs=chat.sources, queue=False,
                    api_visibility="private")
-    # One event for the button and Enter: a question sent while one is answered is not dropped but
-    # kept (always_last) and asked when the pending answer ends or is stopped.
-    asked = gr.on([chat.send.click, chat.question.submit], handlers.ask, ask_inputs, ask_outputs,
-                  trigger_mode="always_last")
+    # One event for the button and Enter. A question sent while one is answered is held by the page
+    # script (style.py) and sent when the pending answer ends or is stopped; it is never dropped.
+    asked = gr.on([chat.send.click, chat.question.submit], handlers.ask, ask_inputs, ask_outputs)
     asked.then(**follow).then(**relabel)
     pending = [asked]
     for button in chat.examples:

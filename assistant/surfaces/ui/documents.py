@@ -225,7 +225,7 @@ def documents_tab(handlers: DocumentHandlers, say, language: gr.Radio) -> Docume
                                             elem_id="delete-document"), "label", "delete_choice")
             delete = say(gr.Button(wording("delete", zh), variant="stop", size="sm", elem_id="delete-button"),
                          "value", "delete")
-    with gr.Group(visible=False, elem_id="upload-confirm") as confirm_box:
+    with gr.Group(visible=False, elem_id="upload-fields") as confirm_box:
         with gr.Row(equal_height=True):
             title = say(gr.Textbox(label=wording("upload_title", zh), elem_id="upload-title", scale=3),
                         "label", "upload_title")

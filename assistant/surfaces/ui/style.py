@@ -57,17 +57,28 @@ CITATION_LINK_JS = """
     open();
   }, true);
 
-  // A question sent while an answer is pending waits its turn: say so under the box.
+  // A question sent while an answer is pending waits its turn: the send is held here (the box
+  // keeps the text, a note says it waits) and made when the pending answer ends or is stopped.
   const pending = () => { const stop = document.querySelector('#stop'); return !!(stop && stop.offsetParent); };
   const note = (text) => { const el = document.querySelector('#queue-note'); if (el) el.innerText = text; };
-  const queued = () => {
+  let waiting = false;
+  const hold = (event) => {
     const text = document.querySelector('#question textarea')?.value.trim();
-    if (pending() && text) note(QUEUED_TEXT);
+    if (!pending() || !text) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    waiting = true;
+    note(QUEUED_TEXT);
   };
-  document.addEventListener('click', (event) => { if (event.target.closest?.('#send')) queued(); }, true);
+  document.addEventListener('click', (event) => { if (event.target.closest?.('#send')) hold(event); }, true);
   document.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter' && !event.shiftKey && event.target.closest?.('#question')) queued();
+    if (event.key === 'Enter' && !event.shiftKey && event.target.closest?.('#question')) hold(event);
   }, true);
+  const sendWaiting = () => {
+    if (!waiting || pending()) return;
+    waiting = false;
+    setTimeout(() => document.querySelector('#send')?.click(), 150);
+  };
 
   // A new question is scrolled to the top of the chat, so its answer is read from the first line.
   const scroller = (el) => {
@@ -77,7 +88,21 @@ CITATION_LINK_JS = """
     }
     return null;
   };
+  // The chat grows below the new question as the answer streams: keep the question pinned to
+  // the top until the reader scrolls the chat themselves.
   let questions = 0;
+  let pinned = false;
+  const pin = () => {
+    const asked = document.querySelectorAll('#chatbot .message.user');
+    const last = asked[asked.length - 1];
+    const box = last && scroller(last);
+    if (!box) return;
+    const gap = last.getBoundingClientRect().top - box.getBoundingClientRect().top - 4;
+    if (gap > 1) box.scrollTop += gap;
+  };
+  ['wheel', 'touchmove'].forEach((name) => document.addEventListener(name, (event) => {
+    if (event.target.closest?.('#chatbot')) pinned = false;
+  }, {passive: true, capture: true}));
   let shown = null;
   new MutationObserver(() => {
     const content = document.querySelector('#source-panel .source-panel');
@@ -85,19 +110,13 @@ CITATION_LINK_JS = """
       shown = content;
       requestAnimationFrame(reveal);
     }
-    const asked = document.querySelectorAll('#chatbot .message.user');
-    if (asked.length !== questions) {
-      const grew = asked.length > questions;
-      questions = asked.length;
-      if (grew) {
-        note('');
-        const last = asked[asked.length - 1];
-        requestAnimationFrame(() => {
-          const box = scroller(last);
-          if (box) box.scrollTop += last.getBoundingClientRect().top - box.getBoundingClientRect().top - 4;
-        });
-      }
+    const count = document.querySelectorAll('#chatbot .message.user').length;
+    if (count !== questions) {
+      if (count > questions) { note(''); pinned = true; }
+      questions = count;
     }
+    if (pinned) requestAnimationFrame(pin);
+    sendWaiting();
   }).observe(document.body, {childList: true, subtree: true});
 }
 """.replace("QUEUED_TEXT", json.dumps(QUEUED))
