@@ -130,3 +130,16 @@ def test_cli_ask_without_an_index_explains_how_to_build_one(tmp_path):
     assert result.returncode == 1
     assert "policy-assistant ingest" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_who_leads_answer_has_no_filler_and_marks_the_draft(policy_assistant):
+    """Issue 18: no "（四）…的工作内容见 [2]。" line; the 中方 plan is a 征求意见稿, in the text and each citation."""
+    final = policy_assistant.answer("郴州市的老年人科学素质提升行动由哪些单位牵头？")
+    assert "工作内容见" not in final.text and "What " not in final.text
+    assert all(c.status == "正式印发" for c in final.citations)
+    assert "征求意见稿" not in final.text
+    draft = policy_assistant.answer("中方县的老年人科学素质提升行动由哪些单位牵头？")
+    assert "县卫生健康局" in draft.text and "工作内容见" not in draft.text
+    assert "（征求意见稿）" in draft.text
+    assert draft.citations and all(c.status == "征求意见稿" for c in draft.citations)
+    assert "****" not in draft.text
