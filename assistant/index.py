@@ -188,6 +188,12 @@ class PolicyIndex:
         except Exception:   # a generation built before sentence vectors: chunk-level search only
             self.sentence_collection = None
 
+    _last_cosines: tuple[bytes, np.ndarray] | None = None
+
+    @cached_property
+    def _scope_masks(self) -> dict[tuple[str, ...], np.ndarray]:
+        return {}
+
     @property
     def generation(self) -> str:
         return self.path.name
@@ -256,19 +262,33 @@ class PolicyIndex:
         return SentenceVectors(matrix / np.maximum(norms, 1e-12), positions,
                                [stored["documents"][i] for i in order], [chunk_ids[i] for i in order])
 
-    def _in_scope(self, sources: list[str] | None) -> np.ndarray | None:
+    def scope_mask(self, sources: list[str] | None) -> np.ndarray | None:
         """Per chunk position: may it be returned (None: every chunk may)."""
         if not sources:
             return None
-        wanted = set(sources)
-        return np.array([chunk.source in wanted for chunk in self.chunks])
+        key = tuple(sorted(sources))
+        mask = self._scope_masks.get(key)
+        if mask is None:
+            wanted = set(sources)
+            mask = np.array([chunk.source in wanted for chunk in self.chunks])
+            if len(self._scope_masks) < 256:     # scopes are documents and jurisdictions: few
+                self._scope_masks[key] = mask
+        return mask
 
     def _sentence_cosines(self, vector: list[float], sources: list[str] | None) -> tuple[np.ndarray, np.ndarray]:
         """(cosine of every sentence, mask of the sentences in scope)."""
         table = self.sentence_vectors
         query = np.asarray(vector, dtype=np.float32)
-        cosines = table.matrix @ (query / max(float(np.linalg.norm(query)), 1e-12)) if len(table.positions) else np.zeros(0)
-        scope = self._in_scope(sources)
+        # One answer asks up to four times for the same query vector (passages, sentences,
+        # unscoped check, answer sentences): the product is kept for the last vector.
+        key = query.tobytes()
+        last = self._last_cosines
+        if last is not None and last[0] == key:
+            cosines = last[1]
+        else:
+            cosines = table.matrix @ (query / max(float(np.linalg.norm(query)), 1e-12)) if len(table.positions) else np.zeros(0)
+            self._last_cosines = (key, cosines)      # one assignment: safe to share across threads
+        scope = self.scope_mask(sources)
         mask = scope[table.positions] if scope is not None else np.ones(len(table.positions), dtype=bool)
         return cosines, mask
 

@@ -52,8 +52,7 @@ class HybridRetriever:
     def keyword_ranking(self, query: str, sources: list[str] | None) -> list[tuple[str, float]]:
         scores = self.index.keyword_scores(query)
         if sources:
-            allowed = np.array([chunk.source in sources for chunk in self.index.chunks])
-            scores = np.where(allowed, scores, 0.0)
+            scores = np.where(self.index.scope_mask(sources), scores, 0.0)
         order = np.argsort(-scores, kind="stable")[: self.candidates]
         # A chunk that shares no term with the question is no keyword evidence at all.
         return [(self.index.chunks[i].chunk_id, float(scores[i])) for i in order if scores[i] > 0]

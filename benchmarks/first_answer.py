@@ -31,15 +31,26 @@ STEPS = ("serve", "ingest", "add", "edit", "ask", "cold")
 QUESTION = "郴州市老年人科学素质提升行动由哪些单位牵头？"
 
 
+CPU_SECONDS: dict[str, float] = {}   # CPU time (user + system) of each step's child processes
+
+
+def child_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def cli(home: Path, *args: str, **settings: str) -> tuple[float, subprocess.CompletedProcess]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("POLICY_ASSISTANT_")}
     env.update({"POLICY_ASSISTANT_HOME": str(home), "POLICY_ASSISTANT_CONFIG": str(home / "none.toml"),
                 "PYTHONPATH": str(PROJECT_ROOT)})
     env.update({f"POLICY_ASSISTANT_{k.upper()}": v for k, v in settings.items()})
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), child_cpu()
     done = subprocess.run([sys.executable, "-m", "assistant.surfaces.cli", *args], env=env, capture_output=True,
                           text=True, cwd=PROJECT_ROOT)
     seconds = time.perf_counter() - started
+    CPU_SECONDS[" ".join(args)[:60]] = round(child_cpu() - cpu, 1)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} failed: {done.stderr[-2000:]}")
     return seconds, done
@@ -209,9 +220,13 @@ def main() -> int:
                "load_average_at_start": os.getloadavg()}
     for step in args.only.split(","):
         print(f"{step} …", file=sys.stderr, flush=True)
+        cpu = child_cpu()
         results.update(steps[step](args.workdir))
+        # On a machine shared with other work, CPU seconds say more than wall seconds.
+        results[f"{step}_child_cpu_s"] = round(child_cpu() - cpu, 1)
         print(json.dumps(results, ensure_ascii=False), file=sys.stderr, flush=True)
     results["load_average_at_end"] = os.getloadavg()
+    results["cpu_seconds_per_command"] = CPU_SECONDS
     print(json.dumps(results, ensure_ascii=False, indent=1))
     if args.out:
         args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")

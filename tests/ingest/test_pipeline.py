@@ -70,6 +70,7 @@ class RecordingEmbeddings:
 
     def __init__(self, inner) -> None:
         self.inner = inner
+        self.model_name = inner.model_name     # the real model's vectors: its embedding cache entries
         self.dimension = inner.dimension
         self.embedded: list[str] = []
         self.calls = 0
@@ -197,8 +198,11 @@ def test_changing_one_document_replaces_it_and_reuses_the_others_vectors(ingeste
     index = open_index(settings)
     assert index.manifest.generation == summary.generation
     new_b = [c for c in index.chunks if c.source == "b.txt"]
-    # only the changed document was embedded again: its passages and its sentences
-    assert sorted(recording.embedded) == sorted([c.index_text for c in new_b] + [r.text for r in sentence_records(new_b)])
+    # only the changed sentences were embedded: each text once (issue 19), and what the
+    # embedding cache already held from the first ingest not again
+    old_b = {r.text for r in sentence_records([c for c in old_index.chunks if c.source == "b.txt"])}
+    assert sorted(recording.embedded) == sorted({r.text for r in sentence_records(new_b)} - old_b)
+    assert recording.embedded and all("3万人次" in text for text in recording.embedded)
     assert any("3万人次" in c.text for c in new_b)
     # the unchanged documents kept their chunk ids and their exact vectors
     new_vectors = vectors_by_id(index)
@@ -236,14 +240,15 @@ def test_removed_document_disappears_from_the_index(ingested, embeddings):
     assert not (settings.index_dir / summary.generation / "texts" / "c.txt.txt").exists()
 
 
-def test_rebuild_embeds_everything_again(ingested, embeddings):
+def test_rebuild_writes_everything_again_from_the_embedding_cache(ingested, embeddings):
     settings, corpus, first = ingested
     recording = RecordingEmbeddings(embeddings)
     summary = ingest(settings, [corpus], rebuild=True, progress=False, embeddings=recording)
     assert summary.added == ["a.txt", "b.txt", "c.txt"]
     index = open_index(settings)
-    assert len(recording.embedded) == first.chunks + len(sentence_records(index.chunks))
+    assert recording.embedded == []          # every text is in the home's embedding cache
     assert index.sentence_collection.count() == len(sentence_records(index.chunks))
+    assert index.collection.count() == first.chunks
     assert summary.generation != first.generation
 
 
