@@ -90,7 +90,8 @@ def compose(assistant, question: str, history: list[dict], filters: dict) -> Ite
         from assistant.grounding import index_names
         from assistant.llm import stream_llm_answer
 
-        for partial in stream_llm_answer(settings, evidence.plan.question, evidence.passages, answer, index_names(index)):
+        for partial in stream_llm_answer(settings, evidence.plan.question, evidence.passages, answer, index_names(index),
+                                         embed=assistant.embeddings.embed_documents):
             partial.timings = timings
             partial.notice = " ".join(filter(None, [notice, partial.notice]))
             yield partial

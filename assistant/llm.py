@@ -29,6 +29,7 @@ from contextlib import closing
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 
+from assistant.claims import Embed, check_claims
 from assistant.grounding import unsupported_names
 from assistant.markup import safe_llm_markdown
 from assistant.types import Answer, Citation
@@ -131,19 +132,23 @@ class _Failed:
 # --- answering ---------------------------------------------------------------------
 
 def stream_llm_answer(settings: Settings, question: str, passages: Sequence[Passage],
-                      extractive: Answer, known_names: Iterable[str] = ()) -> Iterator[Answer]:
+                      extractive: Answer, known_names: Iterable[str] = (), embed: Embed | None = None) -> Iterator[Answer]:
     """Yield growing partial answers (mode "llm", notice ``CHECKING``); the last one is the
     checked final answer or, on any failure, the extractive answer with a notice.
 
     ``known_names``: agency and place names the index knows (responsibility records,
-    jurisdictions), checked in addition to the generic patterns of ``assistant.grounding``."""
+    jurisdictions), checked in addition to the generic patterns of ``assistant.grounding``.
+    ``embed``: the bundled model's passage embedding; with it, every sentence must also be
+    supported by its cited passages (``assistant.claims``) — an unsupported one is dropped, and
+    the answer falls back when none is left."""
     # Nothing to ground an answer on (the model could only fail the check), or no endpoint.
     if not passages or not settings.llm_enabled:
         yield extractive
         return
     names = tuple(known_names)
+    supported_only = _claim_filter(settings, passages, embed)
     language = language_of(question)
-    text, released, cut = "", "", False
+    text, whole, released, cut = "", "", "", False
     deadline = time.monotonic() + settings.llm_timeout_seconds
     messages = _answer_messages(question, passages, language)
     try:
@@ -154,16 +159,19 @@ def stream_llm_answer(settings: Settings, question: str, passages: Sequence[Pass
                     cut = True       # stop reading: only whole sentences within the bound are kept
                     break
                 sentences = _whole_sentences(_visible(text))
-                if len(sentences) > len(released) and _passes_so_far(sentences, passages, names):
-                    released = sentences
-                    yield _partial(extractive, released, passages)
+                if len(sentences) > len(whole) and _passes_so_far(sentences, passages, names):
+                    whole = sentences
+                    shown_so_far, _ = supported_only(_normalise_citations(whole))
+                    if shown_so_far and shown_so_far != released:
+                        released = shown_so_far
+                        yield _partial(extractive, released, passages)
         shown = _whole_sentences(_visible(text)[:settings.llm_max_answer_chars]) if cut else _visible(text)
-        final = _checked_answer(shown, passages, extractive, names)
+        final = _checked_answer(shown, passages, extractive, names, supported_only)
         if cut:
-            final = replace(final, notice=bilingual(
+            final = replace(final, notice=" ".join(filter(None, [final.notice, bilingual(
                 f"LLM 回答过长，只显示前 {settings.llm_max_answer_chars} 字以内的完整句子。",
                 f"The LLM answer was too long; only whole sentences within {settings.llm_max_answer_chars} "
-                "characters are shown."))
+                "characters are shown.")])))
     except AnswerCheckFailed as problem:
         zh, en = problem.args
         log.warning("LLM answer rejected: %s", en)
@@ -283,8 +291,40 @@ def _check_citation_range(text: str, passages: Sequence[Passage]) -> list[int]:
     return cited
 
 
+def _claim_filter(settings: Settings, passages: Sequence[Passage], embed: Embed | None):
+    """``text -> (text without unsupported sentences, how many were dropped)``; the identity without ``embed``.
+    Embeddings are cached for the answer: streaming re-checks the growing text."""
+    if embed is None:
+        return lambda text: (text, 0)
+    cache: dict[str, list[float]] = {}
+
+    def cached(texts: list[str]) -> list[list[float]]:
+        todo = [t for t in dict.fromkeys(texts) if t not in cache]
+        if todo:
+            cache.update(zip(todo, embed(todo)))
+        return [cache[t] for t in texts]
+
+    def supported_only(text: str) -> tuple[str, int]:
+        numbers = {int(n) for n in re.findall(r"\[(\d+)\]", text) if 1 <= int(n) <= len(passages)}
+        cited = {n: passages[n - 1].chunk.text for n in sorted(numbers)}
+        if not cited:
+            return text, 0
+        verdicts = check_claims(text, cited, cached, settings.claim_similarity_threshold,
+                                exempt=lambda sentence: _says_not_found(CITATION.sub("", sentence), []),
+                                threshold_en=settings.claim_similarity_threshold_en)
+        dropped = [v for v in verdicts if not v.supported]
+        for verdict in dropped:
+            log.info("LLM sentence dropped (similarity %.3f%s): %s", verdict.similarity,
+                     f", '{verdict.unsupported_status}' not in the passages" if verdict.unsupported_status else "",
+                     verdict.sentence[:80])
+            text = text.replace(verdict.sentence, "", 1)
+        return re.sub(r"\n{3,}", "\n\n", text).strip(), len(dropped)
+
+    return supported_only
+
+
 def _checked_answer(text: str, passages: Sequence[Passage], extractive: Answer,
-                    names: tuple[str, ...] = ()) -> Answer:
+                    names: tuple[str, ...] = (), supported_only=None) -> Answer:
     if not text:
         raise EmptyReply()
     # Only the safe Markdown subset is ever shown: no image, raw HTML or link out of the index.
@@ -298,8 +338,17 @@ def _checked_answer(text: str, passages: Sequence[Passage], extractive: Answer,
         raise AnswerCheckFailed("没有标注引用", "no citations")
     _check_numbers(body, [passages[n - 1] for n in cited])
     _check_names(body, [passages[n - 1] for n in cited], names)
+    notice = ""
+    if supported_only is not None and not abstained:
+        text, dropped = supported_only(text)
+        if not CITATION.sub("", text).strip(" \n。.，,；;"):
+            raise AnswerCheckFailed("没有一句得到所引片段的支持", "no sentence is supported by the passages it cites")
+        if dropped:
+            cited = sorted({int(n) for n in re.findall(r"\[(\d+)\]", text)})
+            notice = bilingual(f"已删去 {dropped} 句所引片段不支持的内容。",
+                               f"{dropped} sentence(s) not supported by the cited passages were removed.")
     citations = [Citation.from_passage(n, passages[n - 1]) for n in cited]
-    return replace(extractive, text=text, citations=citations, abstained=abstained, mode="llm", notice="",
+    return replace(extractive, text=text, citations=citations, abstained=abstained, mode="llm", notice=notice,
                    timings=dict(extractive.timings))
 
 

@@ -86,6 +86,12 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = Field(default=30.0, gt=0, le=3600,
                                        description="Deadline for the whole LLM answer (connection, first token and "
                                                    "completion); past it the offline answer is shown.")
+    claim_similarity_threshold: float = Field(default=0.925, ge=0, le=1,
+                                              description="An LLM sentence must be at least this similar (cosine, "
+                                                          "bundled model) to a cited sentence; fitted on evals/claims.jsonl.")
+    claim_similarity_threshold_en: float = Field(default=0.786, ge=0, le=1,
+                                                 description="The same for English sentences (compared across "
+                                                             "languages with Chinese passages, they score lower).")
     llm_max_answer_chars: int = Field(default=3000, ge=100, le=100_000,
                                       description="Longest LLM answer read; the reply is cut at the last whole "
                                                   "sentence before it.")

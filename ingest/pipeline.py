@@ -46,6 +46,7 @@ from ingest.report import REPORT_FILE, DocumentReport, build_report, read_report
 from ingest.progress import ProgressCallback, StageTracker, terminal_progress
 from ingest.sentences import (chunk_vectors_from_sentences, embed_sentences, reusable_sentence_vectors,
                               sentence_collection_name, sentence_records, store_sentence_vectors)
+from ingest.sources import MissingCopies, keep_copy, load_copies, read_catalogue, write_catalogue
 from ingest.structure import parse_sections
 from ingest.targets import extract_targets
 from ingest.versions import link_versions
@@ -210,14 +211,69 @@ def _ingest_locked(settings: Settings, paths: list[Path] | None, rebuild: bool, 
     manifest = _manifest_entries(paths)
     documents, unparsed = _parse_each(raws, manifest, settings.chunk_max_chars, progress)
     problems += unparsed
+    copies = {raw.source: _copy_entry(settings, raw, manifest.get(raw.source)) for raw in raws}
     live = _live_generation(settings)
-    removed = _removed_sources(live, documents, problems, paths, replace)
-    carried = [] if live is None else _carried_documents(settings, live, keep=_carried_sources(live, documents, removed))
+    catalogue = read_catalogue(settings.home)
+    # What is indexed: the live generation's manifest, or — when that is torn — the catalogue of copies.
+    indexed = live[1].documents if live is not None else catalogue
+    removed = _removed_sources(indexed, documents, problems, paths, replace)
+    keep = _carried_sources(indexed, documents, removed)
+    carried = _carried(settings, live, catalogue, keep, rebuild)
     _link_versions([*documents, *carried])
     summary = _publish(settings, documents, carried, removed, problems, rebuild, progress, embeddings, started,
                        replace=replace, announce=announce)
     summary.renamed = renamed
+    _record_copies(settings, catalogue, copies, keep_sources=[d.info.source for d in (*documents, *carried)])
     return summary
+
+
+def _copy_entry(settings: Settings, raw: RawDocument, manifest_entry: dict | None) -> dict:
+    """Keep the file's bytes in the home (ingest.sources); the catalogue entry that finds them again."""
+    try:
+        copy = keep_copy(settings.home, raw)
+    except OSError as error:
+        raise IngestError(_write_failure(settings, error)) from error
+    return {"copy": copy, "sha256": raw.sha256, "origin": _printable(str(raw.path.resolve())),
+            "manifest": manifest_entry}
+
+
+def _carried(settings: Settings, live, catalogue: dict[str, dict], keep: list[str], rebuild: bool) -> list[ParsedDocument]:
+    """Documents not read in this run: from the live generation when it is whole, else (a rebuild,
+    a torn generation) re-read from the home's copies of their files — never dropped silently: a
+    document without a copy stops the repair, named."""
+    if not keep:
+        return []
+    if live is not None and not rebuild:
+        try:
+            return _carried_documents(settings, live, keep=keep)
+        except IngestError:
+            pass      # a damaged part of the live generation: repair from the copies below
+    try:
+        raws, problems = load_copies(settings.home, keep, load_limits(settings))
+    except MissingCopies as missing:
+        raise IngestError(f"Refusing to rebuild: it would drop {', '.join(missing.sources)}, whose source file "
+                          f"is not kept in {settings.home / 'sources'}. Ingest those files again (policy-assistant "
+                          "ingest PATH…); the previous index is unchanged.") from None
+    if problems:
+        raise IngestError(f"Refusing to rebuild: {'; '.join(problem_line(p) for p in problems)}; "
+                          "the previous index is unchanged.", problems)
+    documents, unparsed = _parse_each(raws, {raw.source: catalogue[raw.source].get("manifest") for raw in raws},
+                                      settings.chunk_max_chars)
+    if unparsed:
+        raise IngestError(f"Refusing to rebuild: {'; '.join(problem_line(p) for p in unparsed)}; "
+                          "the previous index is unchanged.", unparsed)
+    for document in documents:
+        document.origin = catalogue[document.info.source].get("origin", "")
+    return documents
+
+
+def _record_copies(settings: Settings, catalogue: dict[str, dict], copies: dict[str, dict],
+                   keep_sources: list[str]) -> None:
+    entries = {source: copies.get(source) or catalogue.get(source) for source in keep_sources}
+    try:
+        write_catalogue(settings.home, {source: entry for source, entry in entries.items() if entry})
+    except OSError as error:   # the index is published; only the repair copies could not be recorded
+        raise IngestError(_write_failure(settings, error)) from error
 
 
 def _safe_names(raws: list[RawDocument]) -> tuple[list[RawDocument], list[str]]:
@@ -247,7 +303,7 @@ def _shown(problem: LoadProblem) -> LoadProblem:
 
 
 def _parse_each(raws: list[RawDocument], manifest: dict[str, dict], max_chars: int,
-                progress: ProgressCallback | None) -> tuple[list[ParsedDocument], list[LoadProblem]]:
+                progress: ProgressCallback | None = None) -> tuple[list[ParsedDocument], list[LoadProblem]]:
     """One document that cannot be parsed is named with its reason; it never stops the others."""
     chunking = StageTracker(progress, "chunking", len(raws))
     documents, problems = [], []
@@ -317,8 +373,10 @@ def remove_documents(settings: Settings, sources: list[str], progress: bool | Pr
                               "'policy-assistant ingest --replace PATH' to replace the corpus instead.")
         carried = _carried_documents(settings, live, keep=keep)
         embeddings = _cached(settings, embeddings, dimension=live[1].embedding_dimension)
-        return _publish(settings, [], carried, sorted(sources), [], False, _progress_callback(progress), embeddings, started,
-                        replace=False, announce=None)
+        summary = _publish(settings, [], carried, sorted(sources), [], False, _progress_callback(progress), embeddings,
+                           started, replace=False, announce=None)
+        _record_copies(settings, read_catalogue(settings.home), {}, keep_sources=keep)   # the removed files' copies go
+        return summary
 
 
 def _publish(settings: Settings, documents: list[ParsedDocument], carried: list[ParsedDocument], removed: list[str],
@@ -380,11 +438,10 @@ def _live_generation(settings: Settings) -> tuple[Path, store.IndexManifest] | N
         return None
 
 
-def _removed_sources(live, documents: list[ParsedDocument], problems: list[LoadProblem], paths: list[Path],
-                     replace: bool) -> list[str]:
-    if live is None:
+def _removed_sources(indexed: dict[str, dict], documents: list[ParsedDocument], problems: list[LoadProblem],
+                     paths: list[Path], replace: bool) -> list[str]:
+    if not indexed:
         return []
-    indexed = live[1].documents
     loaded = {d.info.source for d in documents}
     if replace:
         return sorted(source for source in indexed if source not in loaded)
@@ -397,9 +454,9 @@ def _removed_sources(live, documents: list[ParsedDocument], problems: list[LoadP
                   and any(Path(entry["origin"]).is_relative_to(folder) for folder in folders))
 
 
-def _carried_sources(live, documents: list[ParsedDocument], removed: list[str]) -> list[str]:
+def _carried_sources(indexed: dict[str, dict], documents: list[ParsedDocument], removed: list[str]) -> list[str]:
     loaded = {d.info.source for d in documents}
-    return [source for source in live[1].documents if source not in loaded and source not in removed]
+    return [source for source in indexed if source not in loaded and source not in removed]
 
 
 def _carried_documents(settings: Settings, live, keep: list[str]) -> list[ParsedDocument]:

@@ -154,7 +154,7 @@ def test_cli_add_replace_and_remove(base, tmp_path, monkeypatch, capsys):
 
     assert cli.main(["remove", "b.txt"]) == 0
     assert "Removing 1 documents from the index: b.txt" in capsys.readouterr().out
-    assert cli.main(["remove", "b.txt"]) == 1
+    assert cli.main(["remove", "b.txt"]) == 2   # an unknown file is a usage error (issue 18)
     assert "Not in the index: b.txt" in capsys.readouterr().err
 
     assert cli.main(["ingest", "--replace", str(tmp_path / "up")]) == 0
