@@ -24,8 +24,9 @@ Decisions worth knowing:
   is either loaded or named with the reason it was not (unsupported type, no
   text, too large, encrypted): nothing under an ingested folder is left out
   silently.
-* Spreadsheets, scans (OCR) and old Word files have readers of their own in
-  ``ingest/readers/``; this module dispatches to them.
+* The .docx and .pdf readers, and those for spreadsheets, scans (OCR) and old
+  Word files, live in ``ingest/readers/``; this module keeps file access,
+  limits, text decoding (plain text, Markdown, HTML) and the dispatch.
 """
 
 from __future__ import annotations
@@ -41,14 +42,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.pages import strip_running_lines
 from ingest.readers.base import Loaded, LoadError
-from ingest.readers.docx_numbering import ParagraphNumbering, table_grid
+from ingest.readers.docx import read_docx
 from ingest.readers.legacy_word import convert_legacy_word
-from ingest.readers.ocr import IMAGE_SUFFIXES, PageProgress, ocr_pdf_pages, read_image, report_pages_to
+from ingest.readers.ocr import IMAGE_SUFFIXES, PageProgress, read_image, report_pages_to
 from ingest.readers.ocr import reset_page_progress as _reset_page_progress
-from ingest.readers.spreadsheet import OLE_MAGIC, read_spreadsheet
-from ingest.tables import TableData, caption_candidate, layout_paragraphs, make_filled_table, make_table
+from ingest.readers.pdf import read_pdf
+from ingest.readers.spreadsheet import read_spreadsheet
+from ingest.tables import TableData, caption_candidate, layout_paragraphs, make_table
 
 SPREADSHEET_SUFFIXES: frozenset[str] = frozenset({".xlsx", ".xls", ".ods"})
 LEGACY_WORD_SUFFIXES: frozenset[str] = frozenset({".doc", ".wps"})
@@ -57,7 +58,6 @@ SUPPORTED_SUFFIXES: frozenset[str] = frozenset(
 MAX_FILE_BYTES: int = 20 * 1024 * 1024
 
 _MB = 1024 * 1024
-MIN_TEXT_LAYER_CHARS = 5   # a page with less text than this is a scanned image (a stray page number at most)
 _MANIFEST_NAME = "manifest.toml"
 _ZIP_SUFFIXES = frozenset({".docx", ".xlsx", ".ods"})
 
@@ -130,7 +130,7 @@ def _read(suffix: str, data: bytes, limits: LoadLimits) -> Loaded:
     if suffix in LEGACY_WORD_SUFFIXES:
         kind, converted = convert_legacy_word(data, suffix)
         if kind == "docx":
-            loaded = Loaded(*_read_docx(converted))
+            loaded = read_docx(converted)
             return Loaded(loaded.text, f"{suffix.lstrip('.')}:soffice", loaded.tables)
         return Loaded(converted, f"{suffix.lstrip('.')}:text")
     result = _READERS[suffix](data)
@@ -455,131 +455,6 @@ def _md_cells(row: str) -> list[str]:
     return [_MD_EMPHASIS.sub(r"\2", cell.strip()) for cell in cells.split("|")]
 
 
-def _read_docx(data: bytes) -> ReadResult:
-    """Body paragraphs and tables in document order; headers/footers are boilerplate.
-
-    Each table row becomes its own paragraph "【表题】表头：值；…" (ingest.tables), the
-    caption being the paragraph just before the table (or the table's own title row).
-    Word's automatic numbering is rendered into the text ("一、", "（四）", "1.") and merged
-    cells are filled (ingest.readers.docx_numbering), so structure and records see what
-    the reader of the page sees.
-    """
-    import docx
-    from docx.table import Table
-
-    if data.startswith(OLE_MAGIC):
-        raise LoadError("docx document is encrypted (password required); save it without a password")
-    try:
-        document = docx.Document(io.BytesIO(data))
-        numbering = ParagraphNumbering(document)
-        blocks: list[str] = []
-        tables: list[TableData] = []
-        previous = ""
-        for item in document.iter_inner_content():
-            if isinstance(item, Table):
-                grid = table_grid(item._tbl)
-                layout = layout_paragraphs(grid)
-                if layout is not None:   # a box around text, not data
-                    blocks.extend(layout)
-                    previous = layout[-1] if layout else previous
-                    continue
-                table, titles = make_filled_table(grid, caption_candidate(previous), len(tables) + 1)
-                blocks.extend(titles)
-                if table is not None:
-                    tables.append(table)
-                    blocks.extend(table.row_texts())
-            else:
-                label = numbering.label(item._p)
-                if item.text.strip():
-                    text = f"{label}{item.text.lstrip()}" if label else item.text
-                    blocks.append(text)
-                    previous = text
-    except Exception as err:  # python-docx raises many types for damaged files
-        raise LoadError(f"corrupt .docx: {_short(err)}") from err
-    text = "\n\n".join(block.strip() for block in blocks if block.strip())
-    if not text:
-        raise LoadError("document has no text")
-    return text, "docx", tuple(tables)
-
-
-def _read_pdf(data: bytes) -> ReadResult:
-    """Text layer of every page; tables read as tables; pages without a text layer (scans) read
-    by OCR, in page order. Running headers, footers and page numbers are removed
-    (ingest.pages), so a sentence that runs over a page break joins up again in cleaning.
-    An owner-only password (empty user password) is fine."""
-    from pypdf import PdfReader
-    from pypdf.errors import DependencyError
-
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise LoadError("PDF is encrypted (password required)")
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except LoadError:
-        raise
-    except DependencyError as err:
-        raise LoadError(f"encrypted PDF needs an extra package: {_short(err)}") from err
-    except Exception as err:  # pypdf raises many types for damaged files
-        raise LoadError(f"corrupt .pdf: {_short(err)}") from err
-    tables = _pdf_tables_into_pages(data, pages)
-    scanned = [number for number, page in enumerate(pages) if len(page.strip()) < MIN_TEXT_LAYER_CHARS]
-    ocr: dict[int, str] = {}
-    if scanned:
-        try:
-            ocr = ocr_pdf_pages(data, scanned)
-        except Exception as err:   # pdfium/onnxruntime errors on a damaged page image
-            raise LoadError(f"PDF has no text layer and OCR failed: {_short(err)}") from err
-        pages = [ocr.get(number, page) for number, page in enumerate(pages)]
-    pages = strip_running_lines(pages)
-    text = "\n\n".join(page.strip() for page in pages if page.strip())
-    if not text:
-        raise LoadError("PDF has no text layer and OCR found no text in its page images")
-    ocr_text = "\n\n".join(pages[number].strip() for number in scanned if pages[number].strip())
-    return Loaded(text, "pdf+ocr" if ocr_text else "pdf", tables, ocr_text=ocr_text, pages=len(scanned))
-
-
-def _pdf_tables_into_pages(data: bytes, pages: list[str]) -> tuple[TableData, ...]:
-    """Replace the text of each page that holds ruled tables with pdfplumber's reading of it:
-    the text above, between and below the tables, and each table row as its own paragraph.
-    Pages without tables keep pypdf's text; if pdfplumber cannot read the file, all do."""
-    import pdfplumber
-
-    tables: list[TableData] = []
-    try:
-        with pdfplumber.open(io.BytesIO(data), password="") as pdf:
-            for number, page in enumerate(pdf.pages):
-                found = sorted(page.find_tables(), key=lambda t: t.bbox[1])
-                if not found or number >= len(pages):
-                    continue
-                blocks: list[str] = []
-                top = 0.0
-                for table in found:
-                    above = _pdf_band_text(page, top, table.bbox[1])
-                    blocks.append(above)
-                    lines = [line for line in "\n".join([*pages[:number], *blocks]).split("\n") if line.strip()]
-                    caption = caption_candidate(lines[-1]) if lines else ""
-                    grid = table.extract()
-                    layout = layout_paragraphs(grid)
-                    parsed = None if layout is not None else make_table(grid, caption, len(tables) + 1)
-                    if layout:
-                        blocks.append("\n".join(layout))
-                    if parsed is not None:
-                        tables.append(parsed)
-                        blocks.append("\n".join(parsed.row_texts()))
-                    top = table.bbox[3]
-                blocks.append(_pdf_band_text(page, top, page.height))
-                pages[number] = "\n".join(block for block in blocks if block.strip())
-    except Exception:  # pdfplumber fails on some files pypdf reads: keep the flat text then
-        return ()
-    return tuple(tables)
-
-
-def _pdf_band_text(page, top: float, bottom: float) -> str:
-    if bottom - top < 1:
-        return ""
-    return page.crop((0, max(0.0, top), page.width, min(bottom, page.height))).extract_text() or ""
-
-
 def _read_html(data: bytes) -> ReadResult:
     markup, encoding = _decode_html(data)
     tables: list[TableData] = []
@@ -595,8 +470,8 @@ def _read_html(data: bytes) -> ReadResult:
 _READERS: dict[str, Callable[[bytes], ReadResult]] = {
     ".txt": _read_plain,
     ".md": _read_markdown,
-    ".docx": _read_docx,
-    ".pdf": _read_pdf,
+    ".docx": read_docx,
+    ".pdf": read_pdf,
     ".html": _read_html,
     ".htm": _read_html,
 }

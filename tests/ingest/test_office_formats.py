@@ -414,3 +414,20 @@ def test_ingest_report_lists_added_and_skipped_files(tmp_path, embeddings):
     assert "added 任务分解表.xlsx [xlsx]" in shown
     for name in UNSUPPORTED:
         assert f"{name}: skipped — unsupported file type" in shown
+
+
+def test_page_furniture_is_recognised_page_by_page():
+    from ingest.pages import strip_running_lines
+
+    pages = ["甲市人民政府办公室文件\n甲政办发〔2024〕1号\n正文第一页，未完的句子\n— 1 —",
+             "甲市人民政府办公室文件\n接着上一页。\n第2页 共3页",
+             "甲市人民政府办公室文件\n最后一页。\n- 3 -"]
+    assert strip_running_lines(pages) == ["甲市人民政府办公室文件\n甲政办发〔2024〕1号\n正文第一页，未完的句子",
+                                          "接着上一页。", "最后一页。"]
+    # a single page keeps everything but its page number
+    assert strip_running_lines(["标题\n正文。\n— 1 —"]) == ["标题\n正文。"]
+
+
+def test_page_number_lines_left_in_exported_text_are_dropped_in_cleaning():
+    cleaned = clean_text("一、目标\n\n到2025年，全市建成科普\n— 2 —\n基地10个。").text
+    assert cleaned == "一、目标\n\n到2025年，全市建成科普基地10个。"
