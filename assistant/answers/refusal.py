@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from assistant import answerability
-from assistant.answers.common import Citations, Evidence, heading_match, not_stated, question_terms, says, with_closest
+from assistant.answers.common import (Citations, Evidence, heading_match, not_stated, place_label, question_terms, says,
+                                      with_closest)
 from assistant.answers.sentences import chosen_sentences
 from assistant.understanding import scope, slot
 from assistant.understanding.generate import bare
@@ -25,15 +26,17 @@ def refuse_unknown_place(evidence: Evidence):
     enclosing = scope.enclosing_jurisdictions(plan, evidence.index.documents)
     if plan.jurisdictions and not (enclosing and set(plan.jurisdictions) <= set(enclosing.jurisdictions)):
         return None
-    covered = "、".join(sorted({info.jurisdiction for info in evidence.index.documents.values() if info.jurisdiction}))
-    place = "、".join(plan.unknown_places)
+    separator = ", " if plan.language == "en" else "、"
+    covered = separator.join(place_label(plan, j) for j in sorted({info.jurisdiction for info in evidence.index.documents.values()
+                                                                  if info.jurisdiction}))
+    place = separator.join(place_label(plan, p) for p in plan.unknown_places)
     text = says(plan, f"所提供的文件中没有关于{place}的文件或规定。现有文件涵盖：{covered}。",
                 f"None of the documents covers {place}. They cover: {covered}.")
     if enclosing:
-        wider = "、".join(enclosing.jurisdictions)
-        text += says(plan, f"{wider}的文件只对{wider}全域作出规定，以下是其中最接近的段落（适用于{wider}全域，不是{enclosing.place}的专门规定）。",
+        wider = separator.join(place_label(plan, j) for j in enclosing.jurisdictions)
+        text += says(plan, f"{wider}的文件只对{wider}全域作出规定，以下是其中最接近的段落（适用于{wider}全域，不是{place}的专门规定）。",
                      f" The {wider} document sets targets for the whole of {wider}; the closest passages below apply to "
-                     f"{wider} as a whole, not specifically to {enclosing.place}.")
+                     f"{wider} as a whole, not specifically to {place}.")
         inside = [p for p in evidence.passages if p.chunk.jurisdiction in enclosing.jurisdictions]
         return with_closest(replace(evidence, passages=inside or evidence.passages), text)
     return with_closest(evidence, text)

@@ -42,8 +42,8 @@ def answer_responsibility(evidence: Evidence):
 MIN_RECORD_MATCH = 0.3
 # A record found by meaning alone (assistant.understanding.topic) must be this close to the
 # question and stand this far above the next action's (chosen on evals/dev.jsonl).
-MIN_TOPIC_SCORE = 0.80
-MIN_TOPIC_MARGIN = 0.015
+MIN_TOPIC_SCORE = 0.90
+MIN_TOPIC_MARGIN = 0.03
 
 
 def _records_asked_about(evidence: Evidence) -> list[ResponsibilityRecord]:

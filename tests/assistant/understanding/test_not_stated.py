@@ -6,7 +6,7 @@ from __future__ import annotations
 def test_a_city_no_document_covers_is_refused_and_the_province_is_quoted_for_the_whole_province(policy_assistant):
     answer = policy_assistant.answer("湖南省株洲市到2025年要建多少个省级科普基地？")
     assert answer.abstained
-    assert "株洲" in answer.text and "郴州市" in answer.text          # what exists is named
+    assert "株洲" in answer.text and "郴州市" in answer.text                # what exists is named
     assert "全域" in answer.text and "不是株洲市的专门规定" in answer.text
     assert answer.citations and all(c.jurisdiction == "湖南省" for c in answer.citations)
 
