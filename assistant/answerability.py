@@ -95,9 +95,10 @@ class Features:
 
 def extract_features(question: str, terms: dict[str, float], passages, unscoped_dense_top: float | None = None,
                      sentence_top: float = 0.0, unscoped_keyword_top: float | None = None,
-                     supporting_count: int = 3) -> Features:
+                     supporting_count: int = 3, answer_type: str | None = None) -> Features:
     """``terms``: the question's content words with idf weights; ``passages``: retrieved, best first;
-    ``unscoped_dense_top``: the closest passage's cosine over the whole corpus when the search was scoped."""
+    ``unscoped_dense_top``: the closest passage's cosine over the whole corpus when the search was scoped;
+    ``answer_type``: what the question asks for (assistant.understanding); without it, read from its words."""
     total = sum(terms.values()) or 1.0
     scored = []
     for passage in passages:
@@ -112,6 +113,8 @@ def extract_features(question: str, terms: dict[str, float], passages, unscoped_
     dense = sorted((p.dense_score for p in passages if p.dense_score is not None), reverse=True)
     keyword = max((p.bm25_score for p in passages if p.bm25_score is not None), default=0.0)
     unit = asked_unit(question)
+    wants_quantity = answer_type == "quantity" if answer_type else asks_for_quantity(question)
+    wants_date = answer_type == "date" if answer_type else bool(ASKS_DATE.search(question))
     asked_years = set(YEAR.findall(question))
     contexts = [s + p.chunk.section + p.chunk.title for _, _, s, p in best]
     return Features(
@@ -124,8 +127,8 @@ def extract_features(question: str, terms: dict[str, float], passages, unscoped_
         keyword_relative=min(2.0, keyword / total),
         keyword_scope_gap=min(2.0, max(0.0, unscoped_keyword_top - keyword) / total) if unscoped_keyword_top is not None else 0.0,
         year_missing=float(bool(asked_years) and not any(y in c for y in asked_years for c in contexts)),
-        quantity_missing=float(asks_for_quantity(question) and not any(states_quantity(s, unit) for _, _, s, _ in best)),
-        date_missing=float(bool(ASKS_DATE.search(question)) and not any(DATE_EXPRESSION.search(s) for _, _, s, _ in best)),
+        quantity_missing=float(wants_quantity and not any(states_quantity(s, unit) for _, _, s, _ in best)),
+        date_missing=float(wants_date and not any(DATE_EXPRESSION.search(s) for _, _, s, _ in best)),
     )
 
 
@@ -162,8 +165,9 @@ class Decision:
 
 
 def decide(question: str, terms: dict[str, float], passages, unscoped_dense_top: float | None = None,
-           sentence_top: float = 0.0, unscoped_keyword_top: float | None = None) -> Decision:
-    features = extract_features(question, terms, passages, unscoped_dense_top, sentence_top, unscoped_keyword_top)
+           sentence_top: float = 0.0, unscoped_keyword_top: float | None = None, answer_type: str | None = None) -> Decision:
+    features = extract_features(question, terms, passages, unscoped_dense_top, sentence_top, unscoped_keyword_top,
+                                answer_type=answer_type)
     model = load_model()
     probability = model.probability(features)
     return Decision(probability >= model.threshold, probability, features)

@@ -15,10 +15,12 @@ from dataclasses import replace
 from assistant.markup import escape_quotes
 from assistant.types import Answer
 from assistant.answers import Evidence, compose_extractive
-from assistant.query import QueryPlan, plan_query
+from assistant.query import QueryPlan
 from assistant.retrieve import Passage
 from assistant.text import bilingual
 from assistant.versions import current_sources, version_notice
+from assistant.understanding import plan_query, understand
+from assistant.understanding.topic import match_records
 
 CLOSEST_SENTENCES = 30      # how many sentences, closest in meaning, inform the choice of answer sentences
 EMPTY_QUESTION = bilingual("请输入一个问题。", "Please enter a question.")
@@ -55,6 +57,9 @@ def evidence_for(assistant, question: str, history: list[dict], filters: dict,
         return None
     standalone = _llm_rewrite(settings, text, history)
     plan = plan_query(text, history, index.documents, index.agency_names, standalone, index.segmenter)
+    # The query embedding retrieval needs anyway (kept by the retriever) decides the answer type too.
+    vector = assistant.retriever.query_vector(plan.dense_text)
+    understand(plan, vector)
     sources = current_sources(index, allowed_sources(index, plan, filters),
                               named=[*plan.documents, *(filters.get("documents") or [])])
     timings["plan"] = _ms(started)
@@ -62,9 +67,10 @@ def evidence_for(assistant, question: str, history: list[dict], filters: dict,
     passages = retrieve_for_plan(assistant.retriever, index, plan, sources, settings.top_k)
     unscoped = assistant.retriever.dense_ranking(plan.dense_text, None, depth=1) if sources else []
     unscoped_keyword = float(index.keyword_scores(plan.search_text).max(initial=0.0)) if sources else None
-    closest = index.sentence_matches(assistant.retriever.query_vector(plan.dense_text), CLOSEST_SENTENCES, sources)
+    closest = index.sentence_matches(vector, CLOSEST_SENTENCES, sources)
+    topics = match_records(index, assistant.embeddings, vector, passages, sources) if plan.answer_type == "organisation" else []
     timings["retrieve"] = _ms(started)
-    return Evidence(plan=plan, passages=passages, index=index, sources=sources,
+    return Evidence(plan=plan, passages=passages, index=index, sources=sources, topics=topics,
                     unscoped_dense_top=unscoped[0][1] if unscoped else None, unscoped_keyword_top=unscoped_keyword,
                     sentence_similarity={match.text: match.cosine for match in reversed(closest)})
 

@@ -19,6 +19,8 @@ from assistant.query import find_jurisdictions
 from assistant.retrieve import HybridRetriever
 from assistant.settings import Settings, get_settings
 from assistant.types import Answer
+from assistant.understanding.answer_type import load_model as load_answer_type_model
+from assistant.understanding.topic import record_vectors
 
 
 class Assistant:
@@ -36,9 +38,11 @@ class Assistant:
         # The gazetteer (all of China's divisions) loads in about two seconds: at start, not
         # on an official's first question.
         find_jurisdictions("", self.index.documents)
+        load_answer_type_model()
 
     def _use(self, index: PolicyIndex) -> None:
         self.index = index
+        record_vectors(index, self.embeddings)     # the records' headings, embedded once per generation
         self.retriever = HybridRetriever(index, self.embeddings, self.settings.candidates_per_retriever,
                                          self.settings.rrf_k, reranker=self.reranker)
 

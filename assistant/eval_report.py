@@ -18,13 +18,13 @@ COLUMNS = (  # (metric key, short label)
     ("count", "n"), ("hit_at_1", "hit@1"), ("hit_at_k", "hit@k"), ("evidence_recall_at_k", "evid@k"),
     ("mrr_at_10", "MRR@10"), ("key_fact_recall", "facts"), ("citation_support", "cited"),
     ("correct_abstention", "abst.ok"), ("false_abstention", "abst.bad"), ("clean_answers", "clean"),
-    ("latency_p50_ms", "p50 ms"), ("latency_p95_ms", "p95 ms"),
+    ("answer_type_accuracy", "type.ok"), ("latency_p50_ms", "p50 ms"), ("latency_p95_ms", "p95 ms"),
 )
 METRIC_NAMES = {
     "count": "items", "hit_at_1": "hit@1", "hit_at_k": "hit@k", "evidence_recall_at_k": "evidence recall@k",
     "mrr_at_10": "MRR@10", "key_fact_recall": "key-fact recall", "citation_support": "citation support",
     "correct_abstention": "correct abstention", "false_abstention": "false abstention",
-    "clean_answers": "clean answers",
+    "clean_answers": "clean answers", "answer_type_accuracy": "answer-type accuracy",
     "latency_p50_ms": "latency p50 (ms)", "latency_p95_ms": "latency p95 (ms)",
     "retrieval_p50_ms": "retrieval p50 (ms)", "retrieval_p95_ms": "retrieval p95 (ms)",
 }

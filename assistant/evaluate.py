@@ -62,6 +62,7 @@ class QAItem:
     evidence: list[Evidence] = field(default_factory=list)
     history: list[dict] = field(default_factory=list)
     forbidden: list[str] = field(default_factory=list)    # strings that make an answer wrong
+    answer_type: str = ""          # the kind of answer asked for (assistant.understanding.LABELS), when labelled
 
     @property
     def answerable(self) -> bool:
@@ -140,7 +141,8 @@ def parse_qa_line(line: str) -> QAItem:
         raise ValueError("'forbidden' must be a list of non-empty strings")
     return QAItem(id=data["id"], question=data["question"], type=data["type"], answer=str(data.get("answer", "")),
                   key_facts=key_facts, evidence=_parse_evidence(data.get("evidence") or []),
-                  history=_parse_history(data.get("history") or []), forbidden=forbidden)
+                  history=_parse_history(data.get("history") or []), forbidden=forbidden,
+                  answer_type=str(data.get("answer_type") or ""))
 
 
 def _parse_evidence(evidence) -> list[Evidence]:
@@ -247,12 +249,18 @@ class ItemScore:
     clean: float | None = None              # answered, with a forbidden list: 1 when it holds none of them
     forbidden_found: list[str] = field(default_factory=list)
     error: str = ""
+    answer_type: str = ""                   # the labelled answer type (empty when the item has none)
+    predicted_answer_type: str = ""
+    answer_type_correct: float | None = None
 
 
 def score_item(item: QAItem, dump: dict, k: int) -> ItemScore:
     score = ItemScore(id=item.id, type=item.type, answerable=item.answerable, abstained=bool(dump.get("abstained")),
                       latency_ms=float(dump.get("latency_ms") or 0.0), error=dump.get("error", ""),
                       retrieval_ms=(dump.get("timings_ms") or {}).get("retrieve"))
+    if item.answer_type:
+        score.answer_type, score.predicted_answer_type = item.answer_type, str(dump.get("answer_type") or "")
+        score.answer_type_correct = float(score.answer_type == score.predicted_answer_type)
     if item.forbidden and not score.abstained:
         score.forbidden_found = forbidden_found(item.forbidden, dump.get("answer", ""))
         score.clean = float(not score.forbidden_found)
@@ -282,6 +290,8 @@ def failure_reasons(score: ItemScore) -> list[str]:
         reasons.append("missing key facts: " + " | ".join(score.missing_key_facts))
     if score.forbidden_found:
         reasons.append("wrong content: " + " | ".join(score.forbidden_found))
+    if score.answer_type_correct == 0:
+        reasons.append(f"answer type: asked for {score.answer_type}, understood as {score.predicted_answer_type or 'nothing'}")
     if score.citation_support == 0 and not score.abstained:
         reasons.append("no cited passage holds the evidence")
     return reasons
@@ -319,6 +329,7 @@ def aggregate(scores: list[ItemScore]) -> dict:
         "correct_abstention": mean_of(float(s.abstained) for s in unanswerable),
         "false_abstention": mean_of(float(s.abstained) for s in answerable),
         "clean_answers": mean_of(s.clean for s in scores),
+        "answer_type_accuracy": mean_of(s.answer_type_correct for s in scores),
         "latency_p50_ms": percentile(latencies, 50),
         "latency_p95_ms": percentile(latencies, 95),
         "retrieval_p50_ms": percentile([s.retrieval_ms for s in scores if s.retrieval_ms is not None], 50),
@@ -343,6 +354,9 @@ def group_scores(scores: list[ItemScore]) -> dict[str, list[ItemScore]]:
     }
     for item_type in ordered_types(scores):
         groups[item_type] = [s for s in scores if s.type == item_type]
+    # Answer-type accuracy by the labelled answer type ("asks:organisation" …), when items carry one.
+    for label in sorted({s.answer_type for s in scores if s.answer_type}):
+        groups[f"asks:{label}"] = [s for s in scores if s.answer_type == label]
     return groups
 
 

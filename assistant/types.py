@@ -44,6 +44,7 @@ class Answer:
     abstained: bool
     mode: str = "extractive"                    # "extractive" | "llm"
     standalone_question: str = ""               # the question after follow-up rewriting
+    answer_type: str = ""                       # what kind of answer was asked for (assistant.understanding)
     notice: str = ""                            # e.g. "LLM unavailable; showing the offline answer"
     timings: dict[str, float] = field(default_factory=dict)   # milliseconds per stage
     answer_id: str = field(default_factory=lambda: uuid.uuid4().hex)   # keys the user's rating of this answer
@@ -55,6 +56,7 @@ class Answer:
             "standalone_question": self.standalone_question,
             "answer": self.text,
             "abstained": self.abstained,
+            "answer_type": self.answer_type,
             "mode": self.mode,
             "notice": self.notice,
             "citations": [

@@ -13,13 +13,14 @@ from assistant.answers.comparison import answer_comparison
 from assistant.answers.document_facts import answer_document_fact
 from assistant.answers.finish import mark_status, with_status, without_empty_markup
 from assistant.answers.listing import answer_section_list
-from assistant.answers.refusal import refuse_unknown_place, refuse_unsupported
+from assistant.answers.refusal import refuse_missing_slot, refuse_other_edition, refuse_unknown_place, refuse_unsupported
 from assistant.answers.responsibility import answer_responsibility, answer_reverse_responsibility
 from assistant.answers.sentences import answer_with_sentences
 from assistant.types import Answer
 
-BUILDERS = (refuse_unknown_place, answer_reverse_responsibility, answer_responsibility, answer_document_fact,
-            answer_section_list, answer_comparison, refuse_unsupported, answer_with_sentences)
+BUILDERS = (refuse_unknown_place, refuse_other_edition, answer_reverse_responsibility, answer_responsibility,
+            answer_document_fact, answer_section_list, answer_comparison, refuse_unsupported, refuse_missing_slot,
+            answer_with_sentences)
 
 
 def compose_extractive(evidence: Evidence) -> Answer:
@@ -31,7 +32,8 @@ def compose_extractive(evidence: Evidence) -> Answer:
             cited = with_status(citations.items, evidence.index.documents)
             text = without_empty_markup(mark_status(text, cited, plan.language == "en"))
             return Answer(question=plan.question, text=text, citations=cited, retrieved=evidence.passages,
-                          abstained=abstained, standalone_question=plan.standalone)
+                          abstained=abstained, standalone_question=plan.standalone,
+                          answer_type=plan.answer_type)
     raise AssertionError("answer_with_sentences always answers")
 
 

@@ -44,6 +44,9 @@ class Evidence:
     # The sentences closest in meaning to the question (sentence-level dense search in
     # scope): text → cosine. A paraphrase shares no words with its answer, but this.
     sentence_similarity: dict[str, float] = field(default_factory=dict)
+    # The responsibility records closest in meaning to the question (assistant.understanding.topic),
+    # best first; filled for questions that want an organisation.
+    topics: list = field(default_factory=list)
 
     def closeness(self, sentence: str) -> float:
         """0 … 1: where the sentence stands between the weakest and the best of the closest sentences."""
@@ -154,8 +157,8 @@ class Scored:
 
 
 def best_sentences(evidence: Evidence, terms: dict[str, float], passages: list[Passage] | None = None) -> list[Scored]:
-    wants_number = asks_for_quantity(evidence.plan) or "figure" in evidence.plan.intents
-    wants_doc_number = "doc_number" in evidence.plan.intents
+    wants_number = asks_for_quantity(evidence.plan)
+    wants_doc_number = evidence.plan.answer_type == "doc_number"
     unit = answerability.asked_unit(evidence.plan.standalone)
     scored = []
     for passage in passages if passages is not None else evidence.passages:
@@ -182,8 +185,8 @@ DOC_NUMBER_TEXT = re.compile(r"[〔\[［]\d{4}[〕\]］]\d+号")
 
 
 def asks_for_quantity(plan: QueryPlan) -> bool:
-    """A figure is asked for (not "哪几个单位", not "几项工程，分别是什么")."""
-    return answerability.asks_for_quantity(plan.question if plan.language == "en" else plan.standalone)
+    """A figure is asked for (the answer type is a quantity, or a close second: a comparison of figures)."""
+    return plan.wants("quantity")
 
 
 def drop_parts(terms: list[str]) -> list[str]:

@@ -17,7 +17,7 @@ def answer_comparison(evidence: Evidence):
     rows = []
     for place in plan.jurisdictions:
         passages = [p for p in evidence.passages if p.chunk.jurisdiction == place]
-        if "figure" in plan.intents:
+        if asks_for_quantity(plan):
             passages += _target_passages(evidence, place, passages)
         best = [s for s in best_sentences(evidence, terms, passages) if len(s.sentence) >= MIN_STATEMENT_CHARS]
         if best and best[0].score + 0.01 * best[0].passage.rank >= MIN_COVERAGE:

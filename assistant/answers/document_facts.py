@@ -28,20 +28,18 @@ def answer_document_fact(evidence: Evidence):
         return None
     citations = Citations()
     lines = [_document_fact_line(evidence, info, field, citations) for info in infos for field in fields]
-    return "\n\n".join(lines), citations, not citations.items
+    return "\n\n".join(line for line in lines if line), citations, not citations.items
 
 
 def _asked_fields(evidence: Evidence) -> list[str]:
     plan = evidence.plan
     fields = [key for info in evidence.index.documents.values() for key in info.fields
               if key in plan.standalone and key not in ("文号", "发文日期", "签署日期")]
-    if "issuer" in plan.intents:
-        fields.append("issuers")
-    if "doc_number" in plan.intents:
-        fields.append("doc_number")
-    if "status" in plan.intents:
-        fields.append("status")
-    if "date" in plan.intents and DATE_QUESTION.search(plan.standalone):
+    if plan.answer_type == "doc_number":
+        # The document's identity — 文号, issuing bodies and, when it says, its status — answers
+        # "文号是什么", "谁印发的" and "是不是正式文件" alike.
+        fields += ["doc_number", "issuers", "status"]
+    if plan.wants("date") and DATE_QUESTION.search(plan.standalone):
         fields.append("dates")
     return list(dict.fromkeys(fields))
 
@@ -56,6 +54,8 @@ def _names_another_document(evidence: Evidence) -> bool:
 
 def _document_fact_line(evidence: Evidence, info, field: str, citations: Citations) -> str:
     plan = evidence.plan
+    if field == "status" and not info.status:
+        return ""          # shown with the 文号 only when the document says what it is
     value, needle = _field_value(plan, info, field)
     label = {"issuers": ("印发单位", "issuing bodies"), "doc_number": ("文号", "document number"),
              "dates": ("日期", "date"), "status": ("状态", "status")}.get(field, (field, field))

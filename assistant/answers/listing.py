@@ -18,7 +18,7 @@ MAX_SECTION_QUOTE = 700
 def answer_section_list(evidence: Evidence):
     """"哪些重点工程 / 几项原则": the children of the section the question names, counted."""
     plan = evidence.plan
-    if "list" not in plan.intents or plan.is_comparison:
+    if plan.answer_type != "list" or plan.is_comparison:
         return None
     terms = question_terms(evidence)
     candidates = []

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.answers.common import (Citations, Evidence, agency_label, asks_for_quantity, coverage, document_label,
+from assistant.answers.common import (Citations, Evidence, agency_label, coverage, document_label,
                                       heading_match, place_label, question_terms, says, with_closest)
 from assistant.index import PolicyIndex
 from assistant.query import QueryPlan
@@ -22,14 +22,11 @@ def record_chunk(evidence: Evidence, record: ResponsibilityRecord) -> Chunk:
 
 def answer_responsibility(evidence: Evidence):
     plan = evidence.plan
-    if "responsibility" not in plan.intents or asks_for_quantity(plan):
+    if plan.answer_type != "organisation":
         return None
-    terms = question_terms(evidence)
-    scored = [(coverage("".join(r.section_path[1:]), terms), r) for r in records_in_scope(evidence)]
-    best = max((score for score, _ in scored), default=0.0)
-    if best < MIN_RECORD_MATCH:
+    chosen = _records_asked_about(evidence)
+    if not chosen:
         return None      # no action or project is named: the general path quotes the text
-    chosen = _one_per_jurisdiction([r for score, r in scored if score >= best - 1e-9])
     citations = Citations()
     wants_participants = bool(re.search(r"参加|参与|配合|participat|take part|involved", plan.standalone, re.I))
     lines = [_describe_record(plan, r, citations.cite(record_chunk(evidence, r)), wants_participants) for r in chosen]
@@ -38,6 +35,25 @@ def answer_responsibility(evidence: Evidence):
 
 
 MIN_RECORD_MATCH = 0.3
+# A record found by meaning alone (assistant.understanding.topic) must be this close to the
+# question and stand this far above the next action's (chosen on evals/dev.jsonl).
+MIN_TOPIC_SCORE = 0.90
+MIN_TOPIC_MARGIN = 0.03
+
+
+def _records_asked_about(evidence: Evidence) -> list[ResponsibilityRecord]:
+    """The records of the action the question names (its heading's words), else the one it
+    describes (closest in meaning); one per jurisdiction."""
+    terms = question_terms(evidence)
+    scored = [(coverage("".join(r.section_path[1:]), terms), r) for r in records_in_scope(evidence)]
+    best = max((score for score, _ in scored), default=0.0)
+    if best >= MIN_RECORD_MATCH:
+        return _one_per_jurisdiction([r for score, r in scored if score >= best - 1e-9])
+    topics = evidence.topics
+    if topics and topics[0].score >= MIN_TOPIC_SCORE and topics[0].margin >= MIN_TOPIC_MARGIN:
+        action = topics[0].record.action
+        return _one_per_jurisdiction([t.record for t in topics if t.record.action == action])
+    return []
 
 
 # Words that name the kind of item, not a particular one ("牵头哪些行动和工程").
@@ -71,7 +87,7 @@ def _describe_record(plan: QueryPlan, record: ResponsibilityRecord, marker: str,
 
 def answer_reverse_responsibility(evidence: Evidence):
     plan = evidence.plan
-    if not plan.agencies or "responsibility" not in plan.intents:
+    if not plan.agencies or plan.answer_type != "organisation":
         return None
     records = records_in_scope(evidence)
     terms = {t: w for t, w in question_terms(evidence).items()

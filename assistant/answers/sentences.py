@@ -5,16 +5,22 @@ from assistant.answers.common import (MAX_SENTENCES, MIN_COVERAGE, Citations, Ev
                                       document_label, not_stated, place_label, question_terms, says, with_closest)
 
 
+def chosen_sentences(evidence: Evidence) -> list[Scored]:
+    """The sentences that answer, in document order: the best one always (the refusal checks
+    already judged its support), and those close to it."""
+    best = best_sentences(evidence, question_terms(evidence))
+    if not best:
+        return []
+    top = best[0].score
+    chosen = [best[0]] + [s for s in best[1: MAX_SENTENCES * 3] if s.score >= max(MIN_COVERAGE, 0.6 * top)]
+    return _in_document_order(chosen[:MAX_SENTENCES])
+
+
 def answer_with_sentences(evidence: Evidence):
     plan = evidence.plan
-    terms = question_terms(evidence)
-    best = best_sentences(evidence, terms)
-    top = best[0].score if best else 0
-    if not best:
+    chosen = chosen_sentences(evidence)
+    if not chosen:
         return with_closest(evidence, not_stated(plan))
-    # The best sentence always answers (the refusal checks already judged its support).
-    chosen = [best[0]] + [s for s in best[1: MAX_SENTENCES * 3] if s.score >= max(MIN_COVERAGE, 0.6 * top)]
-    chosen = _in_document_order(chosen[:MAX_SENTENCES])
     citations = Citations()
     # Each document's sentences under its own "according to" line: a figure or agency is
     # never shown under another jurisdiction's name.

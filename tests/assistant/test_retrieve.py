@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from assistant.compose import allowed_sources, retrieve_for_plan
-from assistant.query import plan_query
+from assistant.understanding import plan_query
 from assistant.langchain_retriever import PolicyRetriever
 
 ZHONGFANG = "004_aee5965023792939.txt"
