@@ -15,6 +15,7 @@ from dataclasses import replace
 from assistant.markup import escape_quotes
 from assistant.types import Answer
 from assistant.answers import Evidence, compose_extractive
+from assistant.answers.finish import mark_status, with_status, without_empty_markup
 from assistant.query import QueryPlan
 from assistant.retrieve import Passage
 from assistant.text import bilingual
@@ -100,6 +101,9 @@ def compose(assistant, question: str, history: list[dict], filters: dict) -> Ite
                                          embed=assistant.embeddings.embed_documents):
             partial.timings = timings
             partial.notice = " ".join(filter(None, [notice, partial.notice]))
+            # The LLM's answer gets the same last touches as an extractive one: drafts marked, no empty emphasis.
+            partial.citations = with_status(partial.citations, index.documents)
+            partial.text = without_empty_markup(mark_status(partial.text, partial.citations, evidence.plan.language == "en"))
             yield partial
         return
     yield answer

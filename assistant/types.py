@@ -32,7 +32,7 @@ class Citation:
     def from_passage(cls, number: int, passage: Passage) -> Citation:
         chunk = passage.chunk
         return cls(number, chunk.chunk_id, chunk.source, chunk.title, chunk.doc_number, chunk.jurisdiction,
-                   chunk.section, chunk.text, chunk.start, chunk.end, getattr(chunk, "ocr", False))
+                   chunk.section, chunk.text, chunk.start, chunk.end, ocr=getattr(chunk, "ocr", False))
 
 
 @dataclass
