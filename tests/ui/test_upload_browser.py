@@ -87,6 +87,7 @@ def test_uploaded_docx_is_reported_and_answered_in_the_same_session(page, upload
     expect(status).to_contain_text("地区：石梁县")
     assert "chars" not in status.inner_text() and "warnings" not in status.inner_text()
     visible_box(page, status)
+    page.locator("#ingest-report-accordion").get_by_text("导入报告").click()   # the details, folded
     report = page.locator("#ingest-report")
     expect(report).to_contain_text("示例区任务.docx")
     expect(page.locator("#documents-table")).to_contain_text("示例区科协2030年科普工作要点")
