@@ -224,3 +224,8 @@ def test_each_citation_request_is_a_new_panel_so_the_sheet_reopens():
     h = handlers()
     first, second = h.show_citation("0-1:1", [make_answer()]), h.show_citation("0-1:2", [make_answer()])
     assert first != second and 'data-request="0-1:2"' in second
+
+
+def test_the_delete_list_and_briefing_scope_follow_the_interface_language():
+    delete, scope = handlers().relabel_document_lists("English")
+    assert delete["choices"] == scope["choices"] and [value for _, value in delete["choices"]] == ["doc.txt"]

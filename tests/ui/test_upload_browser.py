@@ -20,6 +20,7 @@ if not CHROMIUM.exists():
     pytest.skip("Debian chromium is not installed at /usr/bin/chromium", allow_module_level=True)
 
 TASK_QUESTION = "举办示例区科学嘉年华由哪个单位牵头？"
+CLI_TITLE = "示例县2030年科普进社区工作方案"
 
 
 def write_upload(path: Path) -> Path:
@@ -87,6 +88,7 @@ def test_uploaded_docx_is_reported_and_answered_in_the_same_session(page, upload
     expect(status).to_contain_text("地区：石梁县")
     assert "chars" not in status.inner_text() and "warnings" not in status.inner_text()
     visible_box(page, status)
+    page.locator("#ingest-report-accordion").get_by_text("导入报告").click()   # the details, folded
     report = page.locator("#ingest-report")
     expect(report).to_contain_text("示例区任务.docx")
     expect(page.locator("#documents-table")).to_contain_text("示例区科协2030年科普工作要点")
@@ -156,20 +158,22 @@ def test_a_second_session_lists_and_deletes_what_the_cli_added(upload_server, tm
     url, home = upload_server
     context, page = open_page(browser, type("S", (), {"url": url})(), LAPTOP)
     try:
-        path = write_upload(tmp_path / "命令行添加.docx")
+        path = tmp_path / "命令行添加.txt"
+        path.write_text(f"{CLI_TITLE}\n\n一、重点任务\n\n1.开展示例县科普进社区活动。（示例县科协牵头，示例县民政局配合）\n",
+                        encoding="utf-8")
         env = {**os.environ, "POLICY_ASSISTANT_HOME": str(home)}
         done = subprocess.run([str(Path(sys.executable).with_name("policy-assistant")), "ingest", str(path)],
                               env=env, capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, done.stderr[-2000:]
         page.get_by_role("tab", name="文件").click()
-        expect(page.locator("#documents-table")).to_contain_text("示例区科协2030年科普工作要点", timeout=60_000)
+        expect(page.locator("#documents-table")).to_contain_text(CLI_TITLE, timeout=60_000)
         page.locator("#delete-document input").click()
-        page.get_by_role("option", name="示例区科协2030年科普工作要点").first.click()
+        page.get_by_role("option", name=CLI_TITLE).first.click()
         page.click("#delete-button")
         expect(page.locator("#upload-status")).to_contain_text("已删除", timeout=120_000)
         from assistant.index import open_index
         from assistant.settings import Settings
-        assert "命令行添加.docx" not in open_index(Settings(home=home)).documents
+        assert "命令行添加.txt" not in open_index(Settings(home=home)).documents
     finally:
         context.close()
 

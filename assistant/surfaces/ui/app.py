@@ -97,7 +97,8 @@ def build_app(settings: Settings, assistant: Assistant | None = None) -> gr.Bloc
             handlers.relabel_tables, [language, records.document, records.agency, targets.places],
             [records.table, records.csv, targets.table, targets.comparison, targets.csv, targets.comparison_csv,
              documents.table, documents.csv, records.document, chat.documents]).then(
-            handlers.relabel_sources, [answers, language], chat.sources)
+            handlers.relabel_sources, [answers, language], chat.sources).then(
+            handlers.relabel_document_lists, language, [documents.delete_choice, briefing.documents])
 
         # Every page follows the corpus: on load (the lists built above may be older than the page)
         # and after any upload, removal or CLI ingest, by this session or another.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import gradio as gr
 import pandas as pd
 
 from assistant.engine import Assistant
@@ -40,3 +41,8 @@ class CorpusView:
         rows = export.document_rows(self.index.documents, counts, language)
         path = export.write_csv(export_folder() / "documents.csv", headers, rows)
         return table(headers, rows), str(path)
+
+    def relabel_document_lists(self, language: str):
+        """The delete list and the briefing scope in the interface language. Outputs: those two."""
+        choices = self.document_choices(language)
+        return gr.update(choices=choices), gr.update(choices=choices)

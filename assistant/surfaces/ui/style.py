@@ -74,10 +74,17 @@ CITATION_LINK_JS = """
   document.addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && !event.shiftKey && event.target.closest?.('#question')) hold(event);
   }, true);
+  // After a stop the server may still be finishing the cancelled answer, and Gradio drops a send
+  // made meanwhile: so the held question is sent again each second until it is taken (a new
+  // question appears in the chat) or the box is emptied.
+  let retry = null;
   const sendWaiting = () => {
-    if (!waiting || pending()) return;
-    waiting = false;
-    setTimeout(() => document.querySelector('#send')?.click(), 150);
+    if (!waiting || pending() || retry) return;
+    retry = setInterval(() => {
+      const text = document.querySelector('#question textarea')?.value.trim();
+      if (!waiting || !text) { clearInterval(retry); retry = null; waiting = false; return; }
+      if (!pending()) document.querySelector('#send')?.click();
+    }, 1000);
   };
 
   // A new question is scrolled to the top of the chat, so its answer is read from the first line.
@@ -112,7 +119,7 @@ CITATION_LINK_JS = """
     }
     const count = document.querySelectorAll('#chatbot .message.user').length;
     if (count !== questions) {
-      if (count > questions) { note(''); pinned = true; }
+      if (count > questions) { note(''); pinned = true; waiting = false; }
       questions = count;
     }
     if (pinned) requestAnimationFrame(pin);
