@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from assistant.index import SOFT_MAX_TEMPERATURE, PolicyIndex, open_index  # noqa: F401
+from assistant.index import PolicyIndex, open_index
 from assistant.segment import TOKENIZER_NAME
 from ingest.chunk import CHUNKER_VERSION
 

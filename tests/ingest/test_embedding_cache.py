@@ -10,8 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.embedding_cache import (CACHE_FILE, SHIPPED_CACHE, CachedEmbeddings, VectorCache, cache_key,
-                                       cached_embeddings)
+from assistant.embedding_cache import CACHE_FILE, SHIPPED_CACHE, CachedEmbeddings, VectorCache, cache_key
 from assistant.settings import DEFAULT_EMBEDDING_MODEL, Settings
 from ingest.pipeline import corpus_embedding_texts, ingest, remove_documents
 from tests.production.support import write_tiny_corpus
