@@ -48,10 +48,11 @@ class Settings(BaseSettings):
     )
     embedding_batch_size: int = Field(default=16, ge=1, le=1024)
     embedding_workers: int = Field(default=0, ge=0, le=64, description="Threads embedding passages at ingest; 0 = one per core.")
-    dense_vectors: Literal["sentences", "chunks"] = Field(
-        default="sentences",
-        description="'sentences': each text is embedded once and a passage scores by its sentences; "
-                    "'chunks': passages are embedded whole as well (twice the embedding work; the design before issue 19).")
+    dense_vectors: Literal["chunks", "sentences"] = Field(
+        default="chunks",
+        description="'chunks': passages are embedded whole as well as sentence by sentence; 'sentences': each text "
+                    "is embedded once and a passage scores by a soft maximum of its sentences (half the embedding "
+                    "work, but lower held-out hit@5: docs/decisions.md, issue 19).")
     embedding_cache_max_mb: int = Field(default=512, ge=1, le=1_000_000,
                                         description="Largest size of the embedding cache under home, in MB (oldest entries go first).")
     embedding_cache_shipped: bool = Field(default=True, description="Use the bundled corpus's shipped vectors "

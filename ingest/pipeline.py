@@ -407,7 +407,8 @@ def _publish(settings: Settings, documents: list[ParsedDocument], carried: list[
         summary.seconds = time.perf_counter() - started
         summary.generation = previous.generation
         return summary
-    embeddings = _cached(settings, embeddings)
+    # The previous generation's dimension: an ingest that reuses every vector never loads the model.
+    embeddings = _cached(settings, embeddings, dimension=previous.embedding_dimension if previous else 0)
     everything = sorted([*documents, *carried], key=lambda d: d.info.source)
     summary.generation = _build_generation(settings, everything, previous, embeddings, progress)
     summary.seconds = time.perf_counter() - started

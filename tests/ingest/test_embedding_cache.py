@@ -10,8 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.embedding_cache import (CACHE_FILE, SHIPPED_CACHE, CachedEmbeddings, VectorCache, cache_key,
-                                       cached_embeddings)
+from assistant.embedding_cache import CACHE_FILE, SHIPPED_CACHE, CachedEmbeddings, VectorCache, cache_key
 from assistant.settings import DEFAULT_EMBEDDING_MODEL, Settings
 from ingest.pipeline import corpus_embedding_texts, ingest, remove_documents
 from tests.production.support import write_tiny_corpus
@@ -154,3 +153,21 @@ def test_progress_reports_every_stage_with_rate_and_estimate(tmp_path, embedding
     assert any(p.rate > 0 and p.eta_seconds is not None for p in embedding[1:])
     assert "texts/s" in next(p for p in embedding if p.rate).describe()
     assert seen[-1].stage == "publishing" and seen[-1].done == seen[-1].total
+
+
+def test_the_sentence_design_embeds_each_text_once_and_scores_passages_by_their_sentences(tmp_path, embeddings):
+    from assistant.index import SOFT_MAX_TEMPERATURE, open_index
+    from ingest.sentences import sentence_records
+
+    model = CountingModel(embeddings)
+    settings = Settings(home=tmp_path / "home", dense_vectors="sentences")
+    ingest(settings, [write_tiny_corpus(tmp_path / "corpus")], progress=False, embeddings=model)
+    index = open_index(settings, embedding_model=settings.embedding_model)
+    records = sentence_records(index.chunks)
+    assert model.texts == len({r.text for r in records})          # no whole-passage embedding
+    query = embeddings.embed_query("科技馆免费开放")
+    chunk_id, score = index.dense_search(query, k=3)[0]
+    stored = index.sentence_collection.get(where={"chunk_id": chunk_id}, include=["embeddings"])["embeddings"]
+    cosines = np.array([np.dot(query, v) / (np.linalg.norm(query) * np.linalg.norm(v)) for v in stored])
+    t = SOFT_MAX_TEMPERATURE
+    assert score == pytest.approx(cosines.max() + t * np.log(np.exp((cosines - cosines.max()) / t).sum()), abs=1e-4)
