@@ -226,7 +226,7 @@ Verified by `tests/production/test_faults.py`, `test_chroma_server.py` and `test
 | Chroma server unreachable (wrong port) | `open_index`/`ask`: "Cannot reach the Chroma server at http://127.0.0.1:P (…). Start it (chroma run --path DIR --host … --port …) or clear chroma_host …" within ~1 s; `ingest`: `IngestError`, no stray generation folder |
 | Chroma server that accepts connections but never answers | not handled: chromadb 1.5.9's HTTP client has no timeout, so requests wait; keep the server on the same host or behind a proxy with timeouts |
 | `kill -9` of two processes appending feedback at once | every entry whose `record_feedback` returned (printed "ack i") is read back; a torn last line is skipped and the next write starts on a fresh line |
-| secrets (`chroma_token`, `llm_api_key` set to marker strings and really sent) | never in ingest/ask output (library and CLI), log records, error messages, the data directory or the Chroma server's files |
+| secrets (`chroma_token`, `llm_api_key` set to marker strings and really sent) | never in ingest/ask output (library and CLI), log records, error messages, the data directory, or what this project stores on a Chroma server (its SQLite rows); the server's own HNSW files may hold request bytes (see "Trust, round two") |
 
 ## Concurrency and index safety
 
@@ -266,4 +266,25 @@ Verified by `tests/production/test_settings_errors.py` and `test_secure_defaults
 | failed logins | after `login_max_failures` (5) failures from one client, `/login` answers 429 "Too many failed logins; try again in N min." for `login_lockout_seconds` (300), even with the right password; other clients are unaffected |
 | new data folder, feedback file, exported briefing | home and index 700, `feedback.jsonl` 600, exports 600 inside a 700 per-process folder |
 | temporary export and CSV files | one private temporary folder per process (Gradio's file cache inside it), removed at exit (also on SIGTERM); the same records table reuses one CSV file instead of a new folder per download; exports older than an hour are removed as new ones are made |
+
+## Trust, round two (issue 20)
+
+Verified by the tests named in each row (`.venv/bin/python -m pytest -q tests/production`):
+
+| case | what happens |
+|---|---|
+| LLM stream that stalls after its headers, never sends `[DONE]`, or trickles (`test_llm_deadline.py`) | one deadline for the whole answer, `llm_timeout_seconds` (connection, first token and completion): the reply is read on a worker thread and the answer stops waiting at the deadline; the offline answer is shown with "LLM timeout: the answer did not finish within N s". Measured with the socket stub, deadlines 1/2/5 s: final answer after +0.00 to +0.03 s (stall), +0.00 to +0.37 s (never finishes; the 0.37 s is the first call's imports), +0.00 to +0.01 s (trickle) |
+| LLM answer that goes on and on | read up to `llm_max_answer_chars` (3,000; `max_tokens` asked of the endpoint too), cut at the last whole sentence, with a notice |
+| LLM answer carrying `![图][x]` + `[x]: https://…`, `<img src=…>`, a link to an unknown site, a bare URL (`test_hostile_text.py`) | rendered from a safe subset (`assistant.markup.safe_llm_markdown`, in the library, so CLI, UI and exports all get it): images and reference definitions dropped, raw HTML shown as text, links kept only to indexed documents (else their text), bare URLs as code; the rest of the answer is still the LLM's |
+| a sentence without names or numbers that the cited passage does not support, "该行动已经废止，不再执行。[1]" (`test_claim_check.py`) | dropped (never shown while streaming either) with a notice; an answer with no supported sentence falls back to the offline answer. Similarity to the cited sentences (bundled model) + status/negation words (废止、不再、取消、暂停…; not, no longer…); precision/recall in docs/decisions.md, "Claim check" |
+| each file of the live generation torn in turn — `manifest.json`, `chunks.jsonl`, `documents.json`, the Chroma and bm25 files, `texts/…` (`test_repair_keeps_documents.py`) | after the advised command (`ingest --rebuild`, or a plain `ingest`) every document is answerable again, including one added by path from a folder that no longer exists: the home keeps a content-addressed copy of every indexed file (`sources/<sha256>.<ext>`, `sources/catalogue.json`), and rebuild and repair read those copies, not only `corpus/` |
+| a repair whose copy of a document is missing | refuses: "Refusing to rebuild: it would drop X, whose source file is not kept in …/sources. Ingest those files again …; the previous index is unchanged." The live generation stays |
+| `remove X` | X's copy is deleted from `sources/` with it |
+| ENOSPC or EACCES at fsync/rename of a feedback rewrite, a DOCX or CSV export, a staged upload, the `CURRENT` pointer (`test_temporary_files.py`) | the temporary file is removed, the old file is unchanged (`assistant.files.write_atomically`) |
+| a 250,000- or 1,000,000-character text without punctuation or line breaks, one giant table cell, a CJK run without spaces (`test_chunk_bound.py`) | no chunk longer than `chunk_max_chars` + 25 % (500 at the default) characters, hence ≤ 508 tokens of the bundled model; cut at a comma, 、, colon or space when there is one; time linear (4× the input, < 9× the time) |
+| a file name of 250 bytes (82 Chinese characters); a GBK-bytes name; undecodable bytes (`test_names_and_feedback.py`) | indexed under a derived name (valid UTF-8, ≤ 180 bytes, a short hash keeps two long names apart; GBK names decoded as GBK); the report says "X: indexed as Y — its name was 250 bytes long …"; the good files beside it are indexed too; one file whose parsing raises is named with its reason, never stops the others |
+| a 30 MB feedback comment; a lone surrogate or control characters in it | cut to 2,000 characters; a lone surrogate becomes "?", control characters dropped; the write never raises `UnicodeEncodeError` |
+| document text with `![图](https://…)`, `<img>`, `[link](…)` quoted in an answer, in `--markdown` output, in the briefing Markdown/DOCX | shown as those characters: quotes are escaped Markdown (`assistant.markup.escape_markdown`); the DOCX shows the characters without backslashes |
+| a responsibility or target cell starting with `=`, `+`, `-`, `@`, tab or CR | written to CSV with a leading `'` (OWASP CSV injection) |
+| a Chroma server's own data folder | a third-party Chroma server persists its HNSW index memory (`data_level0.bin`, `link_lists.bin`) as it finds it, and that memory may hold bytes of earlier requests — an `Authorization: Bearer` token among them. This project never writes the token anywhere (the data folder is checked byte by byte), and what it stores on the server (collections, documents, metadata, read through SQLite) holds no secret; protect the server's data folder like the token itself |
 """
