@@ -113,7 +113,7 @@ def _warnings(raw: RawDocument, text: str, root: Section, records: list[Responsi
             leadless = sum(1 for row in table.rows if not any(row[i].strip() for i in roles.lead if i < len(row)))
             if leadless:
                 warnings.append(f"table 「{table.caption}」: {leadless} rows name no lead unit")
-    if not root.children:
+    if not root.children and raw.path.suffix.lower() not in (".xlsx", ".xls", ".ods"):   # a workbook is rows, not sections
         warnings.append("no numbered sections (一、/（一）/1.) found; chunks follow paragraphs")
     if not records and ASSIGNING_WORDS.search(text):
         warnings.append("the text assigns units (牵头/责任单位) but no responsibility record was parsed")

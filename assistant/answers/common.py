@@ -68,7 +68,8 @@ class Citations:
                 return f"[{citation.number}]"
         number = len(self.items) + 1
         self.items.append(Citation(number, chunk.chunk_id, chunk.source, chunk.title, chunk.doc_number,
-                                   chunk.jurisdiction, chunk.section, chunk.text, chunk.start, chunk.end))
+                                   chunk.jurisdiction, chunk.section, chunk.text, chunk.start, chunk.end,
+                                   getattr(chunk, "ocr", False)))
         return f"[{number}]"
 
 

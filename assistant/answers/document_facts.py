@@ -76,6 +76,9 @@ def _field_value(plan: QueryPlan, info, field: str) -> tuple[str, str]:
         return info.doc_number, info.doc_number
     if field == "status":
         english = {"征求意见稿": "draft for comments (征求意见稿)", "正式印发": "officially issued (正式印发)"}
+        if info.status == "superseded" and info.superseded_by:   # ingest/versions.py: repealed or finalised
+            return (f"superseded by {info.superseded_by}" if plan.language == "en"
+                    else f"已被取代（见 {info.superseded_by}）"), info.stated_status
         return (english.get(info.status, info.status) if plan.language == "en" else info.status), info.status
     if field == "dates":
         wanted = [kind for kind, pattern in DATE_KINDS.items() if re.search(pattern, plan.standalone, re.I)]

@@ -66,3 +66,9 @@ def test_a_question_naming_the_older_plan_can_still_reach_it(versioned):
     answer = assistant.answer("工作目标是什么？", filters={"documents": ["旧方案.txt"]})
     assert {c.source for c in answer.citations} == {"旧方案.txt"}
     assert "已被《癸县全民科学素质行动实施方案（2021—2025年）》" in answer.notice
+
+
+def test_asking_the_status_of_the_repealed_plan_says_it_was_replaced(versioned):
+    assistant, _ = versioned
+    answer = assistant.answer("这个文件的状态是什么？", filters={"documents": ["旧方案.txt"]})
+    assert "已被取代（见 新方案.txt）" in answer.text, answer.text

@@ -234,6 +234,11 @@ def test_citation_of_ocr_text_says_so(scanned_pdf):
     chunk = parse_document(load_file(scanned_pdf), None, 400).chunks[0]
     citation = Citation.from_passage(1, Passage(chunk=chunk, score=1.0, rank=1))
     assert citation.ocr and "OCR" in source_line(citation)
+    from assistant.answers.common import Citations   # the extractive answers number citations here
+
+    citations = Citations()
+    citations.cite(chunk)
+    assert "扫描件 OCR 识别文本" in source_line(citations.items[0])
 
 
 def test_image_file_is_read_by_ocr(tmp_path):
