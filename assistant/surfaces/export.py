@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from assistant.document_status import status_mark
+from assistant.document_status import status_label, status_mark
 from assistant.english import english_list, english_name
 from assistant.files import write_atomically, write_bytes_atomically
 from assistant.markup import csv_safe_cell, unescape_markdown
@@ -367,9 +367,26 @@ def document_rows(documents: dict, chunk_counts: dict[str, int], language: str =
         issuers = ", ".join(english_name(i) for i in info.issuers) if english else "、".join(info.issuers)
         rows.append([_name(info.title, language), info.doc_number, issuers, _name(info.jurisdiction, language),
                      LEVEL_EN.get(info.level, info.level) if english else info.level,
-                     STATUS_EN.get(info.status, info.status) if english else info.status,
+                     _status_with_versions(info, documents, english),
                      dates, str(chunk_counts.get(source, 0))])
     return rows
+
+
+def _status_with_versions(info, documents: dict, english: bool) -> str:
+    """The status, and the version chain when one document replaced another:
+    "已被替代 → 《新方案》" on the old one, "正式印发（取代《旧方案》）" on the new one."""
+    def title_of(source: str) -> str:
+        other = documents.get(source)
+        return f"《{_name(other.title, 'English' if english else '中文') if other else source}》"
+
+    status = STATUS_EN.get(info.status, status_label(info.status, english=True)) if english else status_label(info.status)
+    if getattr(info, "superseded_by", ""):
+        status += f" → {title_of(info.superseded_by)}"
+    replaced = getattr(info, "supersedes", None) or []
+    if replaced:
+        names = ", ".join(title_of(source) for source in replaced)
+        status += f" (replaces {names})" if english else f"（取代{names}）"
+    return status
 
 
 # ------------------------------------------------------------------ topic briefing (assistant.briefing)

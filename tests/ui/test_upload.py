@@ -39,9 +39,9 @@ def test_a_scanned_pdf_is_told_to_run_ocr_in_the_users_language(tmp_path, langua
 
 @pytest.mark.parametrize("language,advice", [("中文", "请另存为 Word（.docx）、PDF 或文本（.txt）"),
                                              ("English", "Save it as Word (.docx), PDF or text (.txt)")])
-def test_a_spreadsheet_is_told_what_to_save_it_as(language, advice):
-    message = unsupported_advice("预算.xlsx", language)
-    assert ".xlsx" in message and advice in message
+def test_an_unsupported_file_is_told_what_to_save_it_as(language, advice):
+    message = unsupported_advice("汇报.pptx", language)
+    assert ".pptx" in message and advice in message
 
 
 def test_an_unknown_reason_still_gets_a_sentence_and_the_reason():

@@ -126,7 +126,7 @@ def scanned_pdf(path: Path) -> Path:
 
 @pytest.mark.parametrize("language,spreadsheet,scan", [("中文", "请另存为 Word（.docx）", "扫描件"),
                                                        ("English", "Save it as Word (.docx)", "Run OCR")])
-def test_a_spreadsheet_and_a_scan_are_told_what_to_do_in_the_users_language(page, tmp_path, language, spreadsheet,
+def test_an_unsupported_file_and_an_unreadable_scan_are_told_what_to_do_in_the_users_language(page, tmp_path, language, spreadsheet,
                                                                              scan):
     from playwright.sync_api import expect
 
@@ -134,8 +134,8 @@ def test_a_spreadsheet_and_a_scan_are_told_what_to_do_in_the_users_language(page
         page.get_by_label("English").check()
         page.wait_for_function("() => document.querySelector('#send').innerText.trim() === 'Ask'")
     page.get_by_role("tab", name="Documents" if language == "English" else "文件").click()
-    sheet = tmp_path / "预算.xlsx"
-    sheet.write_bytes(b"PK\x03\x04 not really a workbook")
+    sheet = tmp_path / "汇报.pptx"
+    sheet.write_bytes(b"PK\x03\x04 a slide deck, not a policy document")
     page.set_input_files("#upload-document input[type=file]", str(sheet))
     status = page.locator("#upload-status")
     expect(status).to_contain_text(spreadsheet, timeout=120_000)

@@ -4,7 +4,6 @@ from __future__ import annotations
 import html
 import logging
 import os
-import shutil
 import threading
 import time
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ import pandas as pd
 from assistant.surfaces.ui.corpus import CorpusView
 from assistant.surfaces.ui.files import safe_upload_name
 from assistant.surfaces.ui.render import safe_markdown, table
+from assistant.files import copy_atomically
 from assistant.surfaces.ui.upload import (UPLOAD_SUFFIXES, UploadDraft, forget_corrections, plain_report, read_draft,
                                           record_corrections, refusal_advice, status_choices, too_large_advice,
                                           unsupported_advice)
@@ -92,12 +92,15 @@ class DocumentHandlers(CorpusView):
         # Hidden while it waits for confirmation (ingest's folder walks skip hidden files), with its
         # own suffix so the loader checks it as that type.
         staged = folder / f".staged-{os.getpid()}-{threading.get_ident()}-{time.time_ns()}{Path(name).suffix}"
-        shutil.copyfile(upload, staged)
         try:
+            copy_atomically(upload, staged)      # a full disk leaves no partial copy behind
             return read_draft(staged, name, self.settings.chunk_max_chars)
         except LoadError as problem:   # a damaged, mislabelled, scanned or empty file: what to do about it
             staged.unlink(missing_ok=True)
             return refusal_advice(name, str(problem), language)
+        except BaseException:
+            staged.unlink(missing_ok=True)
+            raise
 
     # --- step 2: index it with the clerk's corrections
     def confirm_upload(self, draft: UploadDraft | None, title: str, jurisdiction: str, status: str | None,
@@ -135,7 +138,7 @@ class DocumentHandlers(CorpusView):
             target = folder / draft.name
             os.replace(staged, target)
             try:
-                summary = ingest(self.settings, [target], progress=progress is not None,
+                summary = ingest(self.settings, [target], progress=_stage_progress(progress),
                                  embeddings=self.assistant.embeddings)
             except IngestError as problem:
                 return f"⚠ {html.escape(draft.name)}: {html.escape(str(problem))}"
@@ -188,6 +191,13 @@ class DocumentHandlers(CorpusView):
 def _with_value(choices: list[tuple[str, str]], value: str) -> list[tuple[str, str]]:
     """The status choices plus a status ingest read that is not among them (kept, not lost)."""
     return choices if not value or any(v == value for _, v in choices) else [*choices, (value, value)]
+
+
+def _stage_progress(progress):
+    """Ingest's stages (reading, OCR, chunking, embedding with texts/s, publishing) on Gradio's bar."""
+    if progress is None:
+        return False
+    return lambda step: progress((step.done, step.total), desc=step.describe())
 
 
 def _remove_forgotten_staged(folder: Path) -> None:

@@ -9,6 +9,7 @@ import re
 
 import pandas as pd
 
+from assistant.document_status import in_force, status_label, status_mark
 from assistant.english import english_name
 from assistant.llm import CHECKING
 from assistant.settings import Settings
@@ -69,7 +70,8 @@ def citation_choices(answers: list[Answer], language: str = "中文") -> list[tu
     if not answers:
         return []
     turn = len(answers) - 1
-    return [(f"[{c.number}] {display_name(c.title, language)} › {c.section or '—'}", f"{turn}-{c.number}")
+    return [(f"[{c.number}] {display_name(c.title, language)}{status_mark(c.status, language == 'English')} › {c.section or '—'}",
+             f"{turn}-{c.number}")
             for c in answers[-1].citations]
 
 
@@ -120,12 +122,17 @@ def source_panel_html(citation: Citation, document_text: str, jurisdiction: str,
     fields = [("文号 / Doc. no.", citation.doc_number or "—"),
               ("地区 / Jurisdiction", display_name(jurisdiction, language) or "—"),
               ("章节 / Section", citation.section or "—"), ("文件 / File", citation.source)]
+    if not in_force(citation.status):
+        fields.insert(0, ("状态 / Status", status_label(citation.status, language == "English")))
+    if citation.ocr:      # read from a scan: the reader should know a character may be misread
+        fields.append(("来源方式 / Read from", "扫描件（OCR 文字识别）" if language != "English" else "a scan (OCR)"))
     if language == "English":
         fields = [(name.split(" / ", 1)[1], value) for name, value in fields]
     rows = "".join(f"<dt>{html.escape(name)}</dt><dd>{html.escape(value)}</dd>" for name, value in fields)
     return (f'<div class="source-panel" id="source-panel-content">'
             f'<button class="source-close" type="button">✕ {html.escape(wording("close_source", language))}</button>'
-            f'<div class="source-title">[{citation.number}] {html.escape(display_name(citation.title, language))}</div>'
+            f'<div class="source-title">[{citation.number}] '
+            f'{html.escape(display_name(citation.title, language) + status_mark(citation.status, language == "English"))}</div>'
             f"<dl>{rows}</dl>"
             f'<div class="source-text">{highlighted_passage(document_text, citation)}</div></div>')
 

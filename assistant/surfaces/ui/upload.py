@@ -18,8 +18,8 @@ from pathlib import Path
 import tomlkit
 
 from assistant.surfaces.ui.render import safe_markdown
+from assistant.surfaces.ui.wording import UPLOAD_SUFFIXES
 
-UPLOAD_SUFFIXES = (".docx", ".pdf", ".txt", ".md", ".html", ".htm")
 MANIFEST_NAME = "manifest.toml"
 # What a clerk may set a document's status to; the first four are what ingest itself reads from a title.
 STATUS_CHOICES = ["正式印发", "征求意见稿", "草案", "试行", "已废止"]
@@ -48,10 +48,19 @@ def status_choices(language: str) -> list[tuple[str, str]]:
 # The loader's reasons (ingest/load.py) fall into a few kinds, each with one thing to do.
 # Matched on the loader's own wording; the reason itself is shown after the advice.
 _ADVICE = [
-    (re.compile(r"no extractable text|scanned", re.I),
-     "这个 PDF 里没有可复制的文字，可能是扫描件。请先用 WPS 或 Acrobat 的“文字识别（OCR）”转成可选中文字的 PDF 或 Word，再上传。",
-     "This PDF has no text to copy; it is probably a scan. Run OCR on it first (WPS or Acrobat \"Recognize text\"), "
-     "then upload the PDF or Word file it produces."),
+    (re.compile(r"no text layer|OCR (found|read) no|no extractable text|scanned", re.I),
+     "这个文件没有文字层，自动文字识别（OCR）也没有读出文字，可能是空白或模糊的扫描件。请重新清晰扫描后上传，"
+     "或先用 WPS 或 Acrobat 的“文字识别（OCR）”转成可选中文字的 PDF 或 Word 再上传。",
+     "This file has no text layer and automatic text recognition (OCR) read nothing: it may be a blank or blurred "
+     "scan. Scan it again more clearly, or Run OCR in WPS or Acrobat (\"Recognize text\") and upload the result."),
+    (re.compile(r"OCR engine cannot start|libGL", re.I),
+     "扫描件需要文字识别组件，但本机缺少它依赖的系统库。请管理员安装：apt-get install libgl1 libglib2.0-0。",
+     "Scans need the text-recognition engine, which is missing a system library here. Ask an administrator to "
+     "install it: apt-get install libgl1 libglib2.0-0."),
+    (re.compile(r"LibreOffice|antiword|\.doc|\.wps", re.I),
+     "旧版 Word（.doc/.wps）文件需要 LibreOffice 才能读取。请在 Word/WPS 中另存为 .docx 后上传，或请管理员安装 LibreOffice。",
+     "Old Word files (.doc/.wps) need LibreOffice to be read. Save it as .docx in Word/WPS and upload that, or ask "
+     "an administrator to install LibreOffice."),
     (re.compile(r"encrypted|password", re.I),
      "这个 PDF 设置了密码。请去掉密码（另存为不加密的 PDF）后再上传。",
      "This PDF is password-protected. Save a copy without the password and upload that."),
@@ -73,7 +82,7 @@ _ADVICE = [
 
 def unsupported_advice(name: str, language: str) -> str:
     suffix = Path(name).suffix.lower() or ("（无扩展名）" if language != "English" else "(no extension)")
-    accepted = " ".join(UPLOAD_SUFFIXES[:-1])
+    accepted = " ".join(UPLOAD_SUFFIXES)
     if language == "English":
         return (f"⚠ {safe_markdown(name)}: {suffix} files cannot be indexed. Save it as Word (.docx), PDF or text "
                 f"(.txt) and upload that. Accepted: {accepted}")

@@ -1,6 +1,8 @@
 """Interface wording in both languages, and the short messages every part of the UI shows."""
 from __future__ import annotations
 
+from ingest.load import SUPPORTED_SUFFIXES
+
 ERROR_MESSAGE = "出错了，请重试 / Something went wrong, please try again."
 THINKING = "正在检索文件… / Searching the documents…"
 STOPPED = "⏹ 已停止 / Stopped."
@@ -76,7 +78,8 @@ TEXT = {
     "filters": ("筛选", "Filters"),
     "close_source": ("关闭", "Close"),
 }
-UPLOAD_SUFFIXES = (".docx", ".pdf", ".txt", ".md", ".html", ".htm")
+# Whatever ingest reads, the upload box accepts (ingest.load is the one list).
+UPLOAD_SUFFIXES = tuple(sorted(SUPPORTED_SUFFIXES))
 CHECKING_BADGE = "核对中 / Checking"
 ALL_DOCUMENTS = ("全部 / All", "")
 
