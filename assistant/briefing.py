@@ -20,7 +20,7 @@ documents do not say" is an answer too). Renderers (Markdown, DOCX, PPTX) live i
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from assistant.document_names import resolve_documents
@@ -200,8 +200,7 @@ class _CitationNumbers:
         offset = max(chunk.text.find(quoted), 0) if text else 0
         start, end = chunk.start + offset, chunk.start + offset + len(quoted)
         number = self.numbers.setdefault((chunk.chunk_id, start, end), len(self.numbers) + 1)
-        return Citation(number, chunk.chunk_id, chunk.source, chunk.title, chunk.doc_number, chunk.jurisdiction,
-                        chunk.section, quoted, start, end, status)
+        return replace(Citation.from_chunk(number, chunk), text=quoted, start=start, end=end, status=status)
 
 
 def _document_briefing(index: PolicyIndex, vector: list[float], source: str, matches, numbers: _CitationNumbers

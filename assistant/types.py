@@ -30,7 +30,10 @@ class Citation:
 
     @classmethod
     def from_passage(cls, number: int, passage: Passage) -> Citation:
-        chunk = passage.chunk
+        return cls.from_chunk(number, passage.chunk)
+
+    @classmethod
+    def from_chunk(cls, number: int, chunk) -> Citation:
         return cls(number, chunk.chunk_id, chunk.source, chunk.title, chunk.doc_number, chunk.jurisdiction,
                    chunk.section, chunk.text, chunk.start, chunk.end, ocr=getattr(chunk, "ocr", False))
 

@@ -67,9 +67,7 @@ class Citations:
             if citation.chunk_id == chunk.chunk_id:
                 return f"[{citation.number}]"
         number = len(self.items) + 1
-        self.items.append(Citation(number, chunk.chunk_id, chunk.source, chunk.title, chunk.doc_number,
-                                   chunk.jurisdiction, chunk.section, chunk.text, chunk.start, chunk.end,
-                                   getattr(chunk, "ocr", False)))
+        self.items.append(Citation.from_chunk(number, chunk))
         return f"[{number}]"
 
 

@@ -57,7 +57,7 @@ _ADVICE = [
      "扫描件需要文字识别组件，但本机缺少它依赖的系统库。请管理员安装：apt-get install libgl1 libglib2.0-0。",
      "Scans need the text-recognition engine, which is missing a system library here. Ask an administrator to "
      "install it: apt-get install libgl1 libglib2.0-0."),
-    (re.compile(r"LibreOffice|antiword|\.doc|\.wps", re.I),
+    (re.compile(r"LibreOffice|antiword|\.(doc|wps)\b", re.I),
      "旧版 Word（.doc/.wps）文件需要 LibreOffice 才能读取。请在 Word/WPS 中另存为 .docx 后上传，或请管理员安装 LibreOffice。",
      "Old Word files (.doc/.wps) need LibreOffice to be read. Save it as .docx in Word/WPS and upload that, or ask "
      "an administrator to install LibreOffice."),
