@@ -23,7 +23,8 @@ def record_chunk(evidence: Evidence, record: ResponsibilityRecord) -> Chunk:
 def answer_responsibility(evidence: Evidence):
     plan = evidence.plan
     # "郴州和中方分别由谁牵头" is a comparison of organisations: each place's record answers it.
-    if not plan.wants("organisation", at_least=ORGANISATION_SECOND):
+    if not plan.wants("organisation", at_least=ORGANISATION_SECOND) or (plan.answer_type == "comparison"
+                                                                        and len(plan.jurisdictions) < 2):
         return None
     chosen = _records_asked_about(evidence)
     if not chosen:
