@@ -82,7 +82,7 @@ def compose(assistant, question: str, history: list[dict], filters: dict) -> Ite
                      retrieved=[], abstained=True, standalone_question="", notice=notice, timings=timings)
         return
     started = time.perf_counter()
-    answer = compose_extractive(evidence)
+    answer = compose_extractive(evidence, slot_refusals=settings.slot_refusals)
     answer.text = searched_as(evidence.plan) + answer.text
     answer.retrieved = cited_first(answer, evidence.passages, index, settings.top_k)
     answer.notice = " ".join(filter(None, [notice, answer.notice]))
