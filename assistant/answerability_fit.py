@@ -61,7 +61,7 @@ def dev_rows(assistant, items) -> list[tuple[Features, bool]]:
             continue
         rows.append((extract_features(evidence.plan.standalone, question_terms(evidence), evidence.passages,
                                       evidence.unscoped_dense_top, max(evidence.sentence_similarity.values(), default=0.0),
-                                      evidence.unscoped_keyword_top, answer_type=evidence.plan.answer_type),
+                                      evidence.unscoped_keyword_top),
                      item.answerable))
     return rows
 

@@ -86,7 +86,7 @@ def compose(assistant, question: str, history: list[dict], filters: dict) -> Ite
                      retrieved=[], abstained=True, standalone_question="", notice=notice, timings=timings)
         return
     started = time.perf_counter()
-    answer = compose_extractive(evidence)
+    answer = compose_extractive(evidence, slot_refusals=settings.slot_refusals)
     # Quoted passages are document text: shown as text, never as a link, image or tag.
     answer.text = searched_as(evidence.plan) + escape_quotes(answer.text)
     answer.retrieved = cited_first(answer, evidence.passages, index, settings.top_k)

@@ -31,8 +31,14 @@ class QueryPlan:
     answer_type_scores: dict[str, float] = field(default_factory=dict)   # P(label) for every label
 
     def wants(self, label: str, at_least: float = 0.2) -> bool:
-        """The answer type is ``label``, or ``label`` is a close second (a comparison of figures)."""
-        return self.answer_type == label or self.answer_type_scores.get(label, 0.0) >= at_least
+        """The answer type is ``label``, or ``label`` is a close second; for a comparison, what is
+        compared: the most likely of the other types ("郴州和中方分别由谁牵头" compares organisations)."""
+        if self.answer_type == label or self.answer_type_scores.get(label, 0.0) >= at_least:
+            return True
+        if self.answer_type == "comparison" and self.answer_type_scores:
+            others = {k: v for k, v in self.answer_type_scores.items() if k not in ("comparison", "description")}
+            return bool(others) and max(others, key=others.get) == label
+        return False
     jurisdictions: list[str] = field(default_factory=list)    # indexed jurisdictions named, in order
     unknown_places: list[str] = field(default_factory=list)   # places named that no document covers
     expansions: list[str] = field(default_factory=list)       # Chinese search terms for English questions

@@ -23,9 +23,13 @@ BUILDERS = (refuse_unknown_place, refuse_other_edition, answer_reverse_responsib
             answer_with_sentences)
 
 
-def compose_extractive(evidence: Evidence) -> Answer:
+def compose_extractive(evidence: Evidence, slot_refusals: bool = True) -> Answer:
+    """``slot_refusals``: refuse a topic found without the asked figure, date or agency
+    (``refuse_missing_slot``); ``Settings.slot_refusals`` switches it."""
     plan = evidence.plan
     for builder in BUILDERS:
+        if builder is refuse_missing_slot and not slot_refusals:
+            continue
         result = builder(evidence)
         if result is not None:
             text, citations, abstained = result

@@ -81,7 +81,9 @@ def refuse_unsupported(evidence: Evidence):
         return with_closest(evidence, not_stated(plan))
     decision = answerability.decide(plan.standalone, question_terms(evidence), evidence.passages,
                                    evidence.unscoped_dense_top, max(evidence.sentence_similarity.values(), default=0.0),
-                                   evidence.unscoped_keyword_top, answer_type=plan.answer_type)
+                                   evidence.unscoped_keyword_top)
+    # The model was fitted with its own reading of figure and date questions; passing
+    # ``answer_type=plan.answer_type`` needs a refit (`python -m assistant.answerability_fit`).
     if decision.answerable:
         return None
     aspect = decision.features.failed_aspect()

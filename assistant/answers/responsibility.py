@@ -22,7 +22,9 @@ def record_chunk(evidence: Evidence, record: ResponsibilityRecord) -> Chunk:
 
 def answer_responsibility(evidence: Evidence):
     plan = evidence.plan
-    if plan.answer_type != "organisation":
+    # "郴州和中方分别由谁牵头" is a comparison of organisations: each place's record answers it.
+    if not plan.wants("organisation", at_least=ORGANISATION_SECOND) or (plan.answer_type == "comparison"
+                                                                        and len(plan.jurisdictions) < 2):
         return None
     chosen = _records_asked_about(evidence)
     if not chosen:
@@ -35,6 +37,7 @@ def answer_responsibility(evidence: Evidence):
 
 
 MIN_RECORD_MATCH = 0.3
+ORGANISATION_SECOND = 0.15    # P(organisation) that makes a comparison one of agencies
 # A record found by meaning alone (assistant.understanding.topic) must be this close to the
 # question and stand this far above the next action's (chosen on evals/dev.jsonl).
 MIN_TOPIC_SCORE = 0.90

@@ -26,7 +26,6 @@ def test_who_is_in_charge_in_everyday_words_wants_an_organisation(policy_assista
 @pytest.mark.parametrize("question,label", [
     ("到2025年全市要建成几个科普教育基地？", "quantity"),
     ("How many science volunteers should the county have by 2025?", "quantity"),
-    ("这个方案是哪天发出来的？", "date"),
     ("省里那份科普规划的文号是多少？", "doc_number"),
     ("湘江新区和郴州在青少年科学素质方面有什么不同？", "comparison"),
 ])
