@@ -36,14 +36,22 @@ def has_content(text: str) -> bool:
     return len(text) >= 2 and bool(_CJK.search(text) or _WORD.search(text))
 
 
+# A run of one repeated character ("啊啊啊啊…", "？？？？") says no more than three of it, and a
+# long one would outweigh the question's words in its embedding. Digits are left alone (1000000).
+_REPEATED = re.compile(r"(\D)\1{3,}")
+
+
 def clean_question(question: str, max_chars: int) -> tuple[str, str]:
-    """Drop control characters and cut an over-long question; returns (question, notice)."""
+    """Drop control characters, shorten runs of one repeated character and cut an over-long
+    question; returns (question, notice)."""
     text = "".join(ch for ch in (question or "") if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
     text = " ".join(text.split())
+    notice = ""
     if len(text) > max_chars:
-        return text[:max_chars], bilingual(f"问题过长，只使用了前 {max_chars} 个字符。",
-                                           f"The question was too long; only its first {max_chars} characters were used.")
-    return text, ""
+        text = text[:max_chars]
+        notice = bilingual(f"问题过长，只使用了前 {max_chars} 个字符。",
+                           f"The question was too long; only its first {max_chars} characters were used.")
+    return _REPEATED.sub(r"\1\1\1", text), notice
 
 
 def evidence_for(assistant, question: str, history: list[dict], filters: dict,
