@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.gazetteer import Place, find_places, place_of_name
+from assistant.gazetteer import UNIT_ENDINGS, Place, find_places, place_of_name
 from assistant.naming import english_terms as english_matches
 from assistant.naming import find_places_english
 from ingest.metadata import DocumentInfo
@@ -114,10 +114,12 @@ def find_jurisdictions(text: str, documents: dict[str, DocumentInfo]) -> tuple[l
     # (中方 is also an everyday word), and a jurisdiction it cannot place by its name.
     rest = "".join(masked)
     for alias, name in jurisdiction_aliases(documents).items():
-        position = rest.find(alias)
-        if position >= 0:
-            first_seen[name] = min(first_seen.get(name, position), position)
-            rest = rest.replace(alias, "□" * len(alias))
+        # a short form followed by another unit ending names another unit (示例 in 示例区 ≠ 示例市)
+        ending = "" if alias[-1] in UNIT_ENDINGS else f"(?![{UNIT_ENDINGS}])"
+        found = re.search(re.escape(alias) + ending, rest)
+        if found:
+            first_seen[name] = min(first_seen.get(name, found.start()), found.start())
+            rest = re.sub(re.escape(alias) + ending, "□" * len(alias), rest)
     for term in english_matches(text):          # a document named by its English title
         match = _jurisdiction_of_term(term, documents)
         if match:
