@@ -11,20 +11,14 @@ from pathlib import Path
 import pytest
 
 from assistant.evaluate import EvalSet
-from tests.support.gate import assert_meets_thresholds
+from tests.support.gate import assert_meets_thresholds, assistant_over
 
 FIXTURES = Path(__file__).resolve().parents[1] / "evals" / "fixtures"
 
 
 @pytest.fixture(scope="session")
 def fixture_assistant(tmp_path_factory, embeddings, corpus_dir):
-    from assistant.engine import Assistant
-    from assistant.settings import Settings
-    from ingest.pipeline import ingest
-
-    settings = Settings(home=tmp_path_factory.mktemp("fixture-home"))
-    ingest(settings, [corpus_dir, FIXTURES / "docs"], progress=False, embeddings=embeddings)
-    return Assistant(settings, embeddings=embeddings)
+    return assistant_over(tmp_path_factory.mktemp("fixture-home"), embeddings, [corpus_dir, FIXTURES / "docs"])
 
 
 def test_fixture_questions_meet_thresholds(fixture_assistant):

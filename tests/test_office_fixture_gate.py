@@ -13,20 +13,14 @@ from pathlib import Path
 import pytest
 
 from assistant.evaluate import EvalSet
-from tests.support.gate import assert_meets_thresholds
+from tests.support.gate import assert_meets_thresholds, assistant_over
 
 OFFICE = Path(__file__).resolve().parents[1] / "evals" / "fixtures" / "office"
 
 
 @pytest.fixture(scope="session")
 def office_assistant(tmp_path_factory, embeddings, corpus_dir):
-    from assistant.engine import Assistant
-    from assistant.settings import Settings
-    from ingest.pipeline import ingest
-
-    settings = Settings(home=tmp_path_factory.mktemp("office-home"))
-    ingest(settings, [corpus_dir, OFFICE / "docs"], progress=False, embeddings=embeddings)
-    return Assistant(settings, embeddings=embeddings)
+    return assistant_over(tmp_path_factory.mktemp("office-home"), embeddings, [corpus_dir, OFFICE / "docs"])
 
 
 def test_every_office_document_is_indexed(office_assistant):

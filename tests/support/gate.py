@@ -22,3 +22,14 @@ def assert_meets_thresholds(assistant, eval_set) -> None:
     result = run_eval(items, assistant, k=5)
     failures, _ = check_thresholds(result.aggregates, limits)
     assert not failures, f"{eval_set.name} quality below thresholds:\n" + "\n".join(failures)
+
+
+def assistant_over(home: Path, embeddings, folders: list[Path]):
+    """An assistant over a fresh index of ``folders`` (the corpus and a fixture batch)."""
+    from assistant.engine import Assistant
+    from assistant.settings import Settings
+    from ingest.pipeline import ingest
+
+    settings = Settings(home=home)
+    ingest(settings, folders, progress=False, embeddings=embeddings)
+    return Assistant(settings, embeddings=embeddings)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.live_server import live_server
+from tests.ui.test_upload import scanned_pdf
 from tests.ui.test_browser import BROWSER_ARGS, CHROMIUM, LAPTOP, PHONE, ask, open_page, screenshot, visible_box
 
 pytestmark = pytest.mark.slow
@@ -112,16 +113,6 @@ def test_uploaded_docx_is_reported_and_answered_in_the_same_session(page, upload
     expect(panel.locator("mark")).to_contain_text("牵头单位：示例区科协")
     expect(panel.locator("mark")).to_be_in_viewport()
     screenshot(page, "upload-answer")
-
-
-def scanned_pdf(path: Path) -> Path:
-    from pypdf import PdfWriter
-
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    with open(path, "wb") as out:
-        writer.write(out)
-    return path
 
 
 @pytest.mark.parametrize("language,spreadsheet,scan", [("中文", "请另存为 Word（.docx）", "扫描件"),
