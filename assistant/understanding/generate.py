@@ -47,8 +47,12 @@ TEMPLATES: dict[str, list[str]] = {
         "{doc}的文号是什么？", "{doc}的发文字号是多少？", "{doc}是谁印发的？", "{doc}是哪几家单位联合印发的？",
         "{doc}由哪个机关发布？", "{doc}的发文机关是？", "{doc}是哪个部门发的文？", "{doc}文号多少？",
         "{place}的方案是谁发的？", "{doc}是正式文件还是征求意见稿？",
+        # a document's identity includes its status: in force, a draft, or replaced by a newer one
+        "{doc}目前是什么状态？", "{doc}的状态是什么？", "{doc}现在还有效吗？", "{doc}是不是已经废止了？",
+        "{place}的方案是定稿还是草案？", "这份方案现在是什么状态？", "{place}那份文件还在执行吗？",
         "What is the document number of {doc}?", "Who issued {doc}?", "Which bodies jointly issued {doc}?",
         "What is the reference number of the {place} plan?", "Who published {doc}?",
+        "What is the status of {doc}?", "Is {doc} still in force?", "Is the {place} plan final or a draft?",
     ],
     "list": [
         "{x}包括哪些内容？", "{x}有哪几项？", "{x}分为哪几个方面？", "{x}有哪些？", "列出{x}的各项内容。",
