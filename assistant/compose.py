@@ -21,6 +21,7 @@ from assistant.retrieve import Passage
 from assistant.text import bilingual
 from assistant.versions import current_sources, version_notice
 from assistant.understanding import plan_query, understand
+from assistant.understanding.scope import enclosing_jurisdictions
 from assistant.understanding.topic import match_records
 
 CLOSEST_SENTENCES = 30      # how many sentences, closest in meaning, inform the choice of answer sentences
@@ -78,8 +79,9 @@ def evidence_for(assistant, question: str, history: list[dict], filters: dict,
     unscoped_keyword = float(index.keyword_scores(plan.search_text).max(initial=0.0)) if sources else None
     closest = index.sentence_matches(vector, CLOSEST_SENTENCES, sources)
     topics = match_records(index, assistant.embeddings, vector, passages, sources) if plan.answer_type == "organisation" else []
+    wider = _wider_passages(assistant.retriever, index, plan, sources, passages, settings.top_k)
     timings["retrieve"] = _ms(started)
-    return Evidence(plan=plan, passages=passages, index=index, sources=sources, topics=topics,
+    return Evidence(plan=plan, passages=passages, index=index, sources=sources, topics=topics, wider_passages=wider,
                     unscoped_dense_top=unscoped[0][1] if unscoped else None, unscoped_keyword_top=unscoped_keyword,
                     sentence_similarity={match.text: match.cosine for match in reversed(closest)})
 
@@ -145,6 +147,20 @@ def allowed_sources(index, plan: QueryPlan, filters: dict) -> list[str] | None:
     if plan.jurisdictions:
         return [source for source, info in index.documents.items() if info.jurisdiction in plan.jurisdictions] or None
     return None
+
+
+def _wider_passages(retriever, index, plan: QueryPlan, sources: list[str] | None, passages: list[Passage],
+                    k: int) -> list[Passage]:
+    """For a place no document covers inside one that is (株洲 in 湖南省): the closest passages of
+    the enclosing jurisdiction's documents, so that a refusal quotes what the wider plan sets
+    for its whole area — not a neighbouring city's passage."""
+    enclosing = enclosing_jurisdictions(plan, index.documents) if plan.unknown_places else None
+    if not enclosing:
+        return []
+    within = [s for s in (sources or index.documents) if index.documents[s].jurisdiction in enclosing.jurisdictions]
+    if not within or any(p.chunk.source in within for p in passages):
+        return []
+    return retriever.search(plan.dense_text, k, within, plan.search_text)
 
 
 def retrieve_for_plan(retriever, index, plan: QueryPlan, sources: list[str] | None, k: int) -> list[Passage]:

@@ -47,6 +47,10 @@ class Evidence:
     # The responsibility records closest in meaning to the question (assistant.understanding.topic),
     # best first; filled for questions that want an organisation.
     topics: list = field(default_factory=list)
+    # For a place no document covers but an indexed one encloses (株洲 in 湖南省): the passages
+    # closest to the question inside the enclosing jurisdiction's documents, when the top-k
+    # holds none of them.
+    wider_passages: list[Passage] = field(default_factory=list)
 
     def closeness(self, sentence: str) -> float:
         """0 … 1: where the sentence stands between the weakest and the best of the closest sentences."""

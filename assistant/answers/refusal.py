@@ -32,13 +32,15 @@ def refuse_unknown_place(evidence: Evidence):
     place = separator.join(place_label(plan, p) for p in plan.unknown_places)
     text = says(plan, f"所提供的文件中没有关于{place}的文件或规定。现有文件涵盖：{covered}。",
                 f"None of the documents covers {place}. They cover: {covered}.")
-    if enclosing:
+    inside = [p for p in evidence.passages if enclosing and p.chunk.jurisdiction in enclosing.jurisdictions]
+    inside = inside or evidence.wider_passages
+    if enclosing and inside:
         wider = separator.join(place_label(plan, j) for j in enclosing.jurisdictions)
         text += says(plan, f"{wider}的文件只对{wider}全域作出规定，以下是其中最接近的段落（适用于{wider}全域，不是{place}的专门规定）。",
                      f" The {wider} document sets targets for the whole of {wider}; the closest passages below apply to "
                      f"{wider} as a whole, not specifically to {place}.")
-        inside = [p for p in evidence.passages if p.chunk.jurisdiction in enclosing.jurisdictions]
-        return with_closest(replace(evidence, passages=inside or evidence.passages), text)
+        return with_closest(replace(evidence, passages=inside), text)
+    # Never let another place's passage be read as the wider plan's: plain closest passages.
     return with_closest(evidence, text)
 
 

@@ -11,6 +11,15 @@ def test_a_city_no_document_covers_is_refused_and_the_province_is_quoted_for_the
     assert answer.citations and all(c.jurisdiction == "湖南省" for c in answer.citations)
 
 
+def test_a_refusal_never_passes_another_citys_passage_off_as_the_provinces(policy_assistant):
+    """The top passages of this question are two other cities' elderly actions; what is quoted
+    as "the provincial plan, for the whole province" must come from the provincial plan."""
+    answer = policy_assistant.answer("株洲市老年人科学素质提升行动由哪些单位牵头？")
+    assert answer.abstained and "株洲" in answer.text
+    if "全域" in answer.text:
+        assert answer.citations and all(c.jurisdiction == "湖南省" for c in answer.citations), answer.text
+
+
 def test_another_years_edition_is_not_answered_from_this_years(policy_assistant):
     answer = policy_assistant.answer("省科协2022年科普工作要点要求举办第几届青少年机器人竞赛？")
     assert answer.abstained
