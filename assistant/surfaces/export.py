@@ -379,7 +379,10 @@ def _status_with_versions(info, documents: dict, english: bool) -> str:
         other = documents.get(source)
         return f"《{_name(other.title, 'English' if english else '中文') if other else source}》"
 
-    status = STATUS_EN.get(info.status, status_label(info.status, english=True)) if english else status_label(info.status)
+    if english:
+        status = STATUS_EN.get(info.status) or status_label(info.status, english=True)
+    else:      # as the document states it ("正式印发"); ingest's own "superseded" in Chinese
+        status = status_label(info.status) if info.status == "superseded" else info.status
     if getattr(info, "superseded_by", ""):
         status += f" → {title_of(info.superseded_by)}"
     replaced = getattr(info, "supersedes", None) or []
