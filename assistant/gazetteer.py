@@ -385,7 +385,7 @@ def find_places(text: str, within: Place | None = None, known: Iterable[Place] =
             if piece in gazetteer.aliases or piece in known_index:
                 spans.append((i, i + size))
     words = _dictionary_words()
-    spans = [(s, e) for s, e in spans if not _straddled(text, s, e, words) and not _stem_of_another_unit(text, s, e)]
+    spans = [(s, e) for s, e in spans if not _straddled(text, s, e, words) and not stem_of_another_unit(text, s, e)]
     spans.sort(key=lambda span: (span[0] - span[1], span[0]))
     taken: list[tuple[int, int]] = []
     occupied = bytearray(length)
@@ -421,7 +421,7 @@ def find_places(text: str, within: Place | None = None, known: Iterable[Place] =
 UNIT_ENDINGS = "省市县区州旗盟镇乡"
 
 
-def _stem_of_another_unit(text: str, start: int, end: int) -> bool:
+def stem_of_another_unit(text: str, start: int, end: int) -> bool:
     """A short form followed by a unit ending is the stem of another unit's name: 示例 in
     "示例区" is not 示例市 (when the full name is an alias too, that longer match wins anyway)."""
     return end < len(text) and text[end] in UNIT_ENDINGS and text[end - 1] not in UNIT_ENDINGS

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.gazetteer import UNIT_ENDINGS, Place, find_places, place_of_name
+from assistant.gazetteer import Place, find_places, place_of_name, stem_of_another_unit
 from assistant.naming import english_terms as english_matches
 from assistant.naming import find_places_english
 from ingest.metadata import DocumentInfo
@@ -114,12 +114,13 @@ def find_jurisdictions(text: str, documents: dict[str, DocumentInfo]) -> tuple[l
     # (中方 is also an everyday word), and a jurisdiction it cannot place by its name.
     rest = "".join(masked)
     for alias, name in jurisdiction_aliases(documents).items():
-        # a short form followed by another unit ending names another unit (示例 in 示例区 ≠ 示例市)
-        ending = "" if alias[-1] in UNIT_ENDINGS else f"(?![{UNIT_ENDINGS}])"
-        found = re.search(re.escape(alias) + ending, rest)
+        # the gazetteer's rule: a short form followed by another unit ending names another unit
+        found = [m.start() for m in re.finditer(re.escape(alias), rest)
+                 if not stem_of_another_unit(rest, m.start(), m.end())]
         if found:
-            first_seen[name] = min(first_seen.get(name, found.start()), found.start())
-            rest = re.sub(re.escape(alias) + ending, "□" * len(alias), rest)
+            first_seen[name] = min(first_seen.get(name, found[0]), found[0])
+            for start in found:
+                rest = rest[:start] + "□" * len(alias) + rest[start + len(alias):]
     for term in english_matches(text):          # a document named by its English title
         match = _jurisdiction_of_term(term, documents)
         if match:

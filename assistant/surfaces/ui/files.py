@@ -10,10 +10,15 @@ import threading
 import time
 from pathlib import Path
 
+from assistant.files import safe_source_name
+
+
 def safe_upload_name(name: str) -> str:
-    """The file name alone (no folders), without characters a file system or a citation trips on."""
+    """The file name alone (no folders), without characters a file system or a citation trips on,
+    and already the name ingest stores (``safe_source_name``: valid UTF-8, length bounded in bytes),
+    so the clerk's corrections and the report are found under the name the index uses."""
     stem = re.sub(r"[\\/:*?\"<>|\x00-\x1f]+", "_", Path(name).name).strip(" .") or "upload"
-    return stem[-120:]
+    return safe_source_name(stem)[0]
 
 
 EXPORT_MAX_AGE_SECONDS = 3600   # an export not downloaded within the hour is removed
